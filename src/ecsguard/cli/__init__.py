@@ -1,0 +1,80 @@
+"""Command-line entry point: a click group whose subcommands load lazily from their modules.
+
+The table below is the registry: one line per command, ``name -> module:attribute``. Each
+command module parses arguments, wires an edge to the core and renders; no logic lives here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from ecsguard import __version__
+from ecsguard.errors import EcsguardError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "collect": ("ecsguard.cli.collect", "collect"),
+    "scan": ("ecsguard.cli.scan", "scan"),
+    "scope": ("ecsguard.cli.scope", "scope"),
+    "history": ("ecsguard.cli.lifecycle", "history"),
+    "diff": ("ecsguard.cli.lifecycle", "diff"),
+    "prune": ("ecsguard.cli.lifecycle", "prune"),
+    "report": ("ecsguard.cli.report", "report"),
+    "monitor": ("ecsguard.cli.monitor", "monitor"),
+    "agent": ("ecsguard.cli.agent", "agent"),
+    "serve": ("ecsguard.cli.serve", "serve"),
+    "demo": ("ecsguard.cli.demo", "demo"),
+    "checks": ("ecsguard.cli.scan", "checks"),
+    "rules": ("ecsguard.cli.monitor", "rules"),
+    "frameworks": ("ecsguard.cli.report", "frameworks"),
+    "inventory": ("ecsguard.cli.inventory", "inventory"),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (fast start-up, isolated faults)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (mod, _) in COMMANDS.items() if _module_exists(mod))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _module_exists(target[0]):
+            return None
+        module = importlib.import_module(target[0])
+        command = getattr(module, target[1])
+        assert isinstance(command, click.Command)
+        return command
+
+
+def _module_exists(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ecsguard")
+def cli() -> None:
+    """ecsguard keeps Amazon ECS workloads compliant and safe."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry: runs the CLI and turns our errors into one line and exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="ecsguard", standalone_mode=False)
+    except EcsguardError as exc:
+        click.echo(f"ecsguard: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("ecsguard: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)
