@@ -1,0 +1,166 @@
+"""``ecsguard collect``: read a live AWS account into a snapshot file.
+
+Exit codes: 0 complete; 3 partial (the snapshot is written, and ``errors`` lists every call
+that failed); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from ecsguard.collect import aws
+from ecsguard.collect.aws_faults import faults_from_env, parse_faults
+
+EXIT_PARTIAL = 3
+
+
+def _regions(value: str | None) -> tuple[str, ...] | None:
+    if value is None or value.strip().lower() == "all":
+        return None
+    regions = tuple(r.strip() for r in value.split(",") if r.strip())
+    return regions or None
+
+
+def write_snapshot(snapshot: dict[str, Any], output: str, indent: bool) -> None:
+    """Write atomically (temp file in the same directory, then rename), or to stdout for ``-``."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    data = orjson.dumps(snapshot, option=option | orjson.OPT_APPEND_NEWLINE)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _RichProgress:
+    """One bar over all (region, service) jobs, on stderr; only used when stderr is a TTY."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("[bold]collect[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=None)
+
+    def __enter__(self) -> _RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def planned(self, jobs: int) -> None:
+        self._progress.update(self._task, total=jobs)
+
+    def done(self, region: str, service: str) -> None:
+        self._progress.update(self._task, advance=1, description=f"{region} {service}")
+
+
+def summary_lines(snapshot: dict[str, Any]) -> list[str]:
+    """What was read and, when partial, what is missing (grouped by region/service/operation)."""
+    errors = snapshot.get("errors") or []
+    regions = ",".join(snapshot.get("regions", {}))
+    lines = [f"collected {aws.count_resources(snapshot)} resources in {regions or 'no regions'}"]
+    if errors:
+        lines.append(f"partial: {len(errors)} calls failed; missing:")
+        groups = Counter((e["region"], e["service"], e["operation"]) for e in errors)
+        for (region, service, operation), n in sorted(groups.items()):
+            sample = next(
+                e
+                for e in errors
+                if (e["region"], e["service"], e["operation"]) == (region, service, operation)
+            )
+            lines.append(f"  {region} {service}:{operation} x{n}: {sample['message'][:160]}")
+    return lines
+
+
+@click.command("collect")
+@click.option(
+    "--regions", "regions", metavar="r1,r2|all", help="Regions to read (default: all enabled)."
+)
+@click.option("--profile", help="AWS profile from the shared config/credentials files.")
+@click.option(
+    "--endpoint-url",
+    envvar="AWS_ENDPOINT_URL",
+    help="Endpoint for every service (e.g. a moto server).",
+)
+@click.option(
+    "-o", "--output", default="-", show_default=True, help="Snapshot file, or - for stdout."
+)
+@click.option(
+    "--all-revisions", is_flag=True, help="Every ACTIVE and INACTIVE task definition revision."
+)
+@click.option(
+    "--max-attempts",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Attempts per call (adaptive retry).",
+)
+@click.option(
+    "--workers",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Concurrent (region, service) jobs.",
+)
+@click.option("--indent", is_flag=True, help="Pretty-print the JSON.")
+@click.option("--fault", "fault", hidden=True, help="Fault spec for testing (see ECSGUARD_FAULTS).")
+@click.pass_context
+def collect_command(
+    ctx: click.Context,
+    regions: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: str,
+    all_revisions: bool,
+    max_attempts: int,
+    workers: int,
+    indent: bool,
+    fault: str | None,
+) -> None:
+    """Read ECS and the services around it from AWS into a snapshot (DESIGN §3.2)."""
+    options = aws.CollectOptions(
+        regions=_regions(regions),
+        profile=profile,
+        endpoint_url=endpoint_url or None,
+        all_revisions=all_revisions,
+        max_attempts=max_attempts,
+        workers=workers,
+        faults=parse_faults(fault) if fault else faults_from_env(),
+    )
+    if sys.stderr.isatty():
+        with _RichProgress() as progress:
+            snapshot = aws.collect(options, progress)
+    else:
+        snapshot = aws.collect(options)
+    write_snapshot(snapshot, output, indent)
+    for line in summary_lines(snapshot):
+        click.echo(line, err=True)
+    ctx.exit(EXIT_PARTIAL if snapshot["errors"] else 0)
+
+
+collect = collect_command

@@ -1,0 +1,185 @@
+"""The ``ecs`` section of a snapshot: clusters, services, task definitions, tasks, container
+instances, capacity providers and effective account settings, each item as the API returns it.
+
+Revision policy: by default the latest ACTIVE revision of every family plus every revision a
+service deployment, task set or running task references; ``all_revisions`` adds every ACTIVE
+and INACTIVE revision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsguard.collect.aws_calls import Caller, chunks
+
+CLUSTER_INCLUDE = ["CONFIGURATIONS", "SETTINGS", "STATISTICS", "TAGS", "ATTACHMENTS"]
+# AWS-managed capacity providers: nothing to check, and not every endpoint describes them.
+_MANAGED_PROVIDERS = {"FARGATE", "FARGATE_SPOT"}
+
+
+def collect_ecs(caller: Caller, all_revisions: bool) -> dict[str, list[Any]]:
+    clusters = _clusters(caller)
+    cluster_arns = [c["clusterArn"] for c in clusters]
+    services = [s for arn in cluster_arns for s in _services(caller, arn)]
+    tasks = [t for arn in cluster_arns for t in _tasks(caller, arn)]
+    instances = [i for arn in cluster_arns for i in _container_instances(caller, arn)]
+    referenced = _referenced_revisions(services, tasks)
+    return {
+        "clusters": clusters,
+        "services": services,
+        "taskDefinitions": _task_definitions(caller, referenced, all_revisions),
+        "tasks": tasks,
+        "containerInstances": instances,
+        "capacityProviders": _capacity_providers(caller, clusters, services),
+        "accountSettings": caller.pages("ListAccountSettings", "settings", effectiveSettings=True)
+        or [],
+    }
+
+
+def _record_failures(caller: Caller, operation: str, reply: dict[str, Any]) -> None:
+    """Describe calls answer unreadable names in ``failures``; each is a missing resource."""
+    for failure in reply.get("failures") or []:
+        reason = failure.get("reason", "unknown")
+        detail = failure.get("detail")
+        message = f"{reason}: {detail}" if detail else str(reason)
+        caller.fail(operation, str(failure.get("arn", "?")), message)
+
+
+def _describe(
+    caller: Caller, operation: str, key: str, names: list[str], size: int, **params: Any
+) -> list[dict[str, Any]]:
+    """Describe ``names`` in batches of ``size`` (ECS names the request list like the reply's)."""
+    items: list[dict[str, Any]] = []
+    for batch in chunks(names, size):
+        resource = batch[0] if len(batch) == 1 else ",".join(batch)
+        args: dict[str, Any] = {**params, key: batch}
+        reply = caller.call(operation, resource, expect=key, **args)
+        if reply is None:
+            continue
+        _record_failures(caller, operation, reply)
+        items.extend(reply[key])
+    return items
+
+
+def _clusters(caller: Caller) -> list[dict[str, Any]]:
+    arns = caller.pages("ListClusters", "clusterArns")
+    if not arns:
+        return []
+    return _describe(caller, "DescribeClusters", "clusters", arns, 100, include=CLUSTER_INCLUDE)
+
+
+def _services(caller: Caller, cluster: str) -> list[dict[str, Any]]:
+    arns = caller.pages("ListServices", "serviceArns", resource=cluster, cluster=cluster)
+    if not arns:
+        return []
+    return _describe(
+        caller, "DescribeServices", "services", arns, 10, cluster=cluster, include=["TAGS"]
+    )
+
+
+def _tasks(caller: Caller, cluster: str) -> list[dict[str, Any]]:
+    arns = caller.pages(
+        "ListTasks", "taskArns", resource=cluster, cluster=cluster, desiredStatus="RUNNING"
+    )
+    if not arns:
+        return []
+    return _describe(caller, "DescribeTasks", "tasks", arns, 100, cluster=cluster, include=["TAGS"])
+
+
+def _container_instances(caller: Caller, cluster: str) -> list[dict[str, Any]]:
+    arns = caller.pages(
+        "ListContainerInstances", "containerInstanceArns", resource=cluster, cluster=cluster
+    )
+    if not arns:
+        return []
+    return _describe(
+        caller,
+        "DescribeContainerInstances",
+        "containerInstances",
+        arns,
+        100,
+        cluster=cluster,
+        include=["TAGS", "CONTAINER_INSTANCE_HEALTH"],
+    )
+
+
+def _referenced_revisions(services: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> set[str]:
+    """Task definition ARNs that a service, one of its deployments or task sets, or a running
+    task points at: these are live, whatever their status."""
+    refs: set[str] = set()
+    for service in services:
+        refs.add(service.get("taskDefinition", ""))
+        for nested in (service.get("deployments") or []) + (service.get("taskSets") or []):
+            refs.add(nested.get("taskDefinition", ""))
+    for task in tasks:
+        refs.add(task.get("taskDefinitionArn", ""))
+    refs.discard("")
+    return refs
+
+
+def _task_definitions(
+    caller: Caller, referenced: set[str], all_revisions: bool
+) -> list[dict[str, Any]]:
+    wanted: list[str] = []
+    if all_revisions:
+        for status in ("ACTIVE", "INACTIVE"):
+            wanted += caller.pages("ListTaskDefinitions", "taskDefinitionArns", status=status) or []
+    else:
+        # Describing a bare family name answers its latest ACTIVE revision.
+        wanted += caller.pages("ListTaskDefinitionFamilies", "families", status="ACTIVE") or []
+    seen: set[str] = set()
+    items: list[dict[str, Any]] = []
+    for name in wanted + sorted(referenced):
+        if name in seen:
+            continue
+        item = _task_definition(caller, name)
+        if item is None:
+            continue
+        arn = item.get("taskDefinitionArn", name)
+        if arn not in seen:
+            items.append(item)
+        seen.update((name, arn))
+    return items
+
+
+def _task_definition(caller: Caller, name: str) -> dict[str, Any] | None:
+    reply = caller.call(
+        "DescribeTaskDefinition",
+        name,
+        expect="taskDefinition",
+        taskDefinition=name,
+        include=["TAGS"],
+    )
+    if reply is None:
+        return None
+    item: dict[str, Any] = reply["taskDefinition"]
+    item["tags"] = reply.get("tags") or []
+    return item
+
+
+def _capacity_providers(
+    caller: Caller, clusters: list[dict[str, Any]], services: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Capacity providers the estate uses (named by clusters and services)."""
+    names: set[str] = set()
+    for cluster in clusters:
+        names.update(cluster.get("capacityProviders") or [])
+        names.update(
+            s["capacityProvider"] for s in cluster.get("defaultCapacityProviderStrategy") or []
+        )
+    for service in services:
+        names.update(s["capacityProvider"] for s in service.get("capacityProviderStrategy") or [])
+    wanted = sorted(names - _MANAGED_PROVIDERS)
+    items: list[dict[str, Any]] = []
+    for batch in chunks(wanted, 100):
+        reply = caller.call(
+            "DescribeCapacityProviders",
+            ",".join(batch),
+            expect="capacityProviders",
+            capacityProviders=batch,
+            include=["TAGS"],
+        )
+        if reply is not None:
+            _record_failures(caller, "DescribeCapacityProviders", reply)
+            items.extend(reply["capacityProviders"])
+    return items

@@ -1,0 +1,170 @@
+"""Sections for the services ECS workloads lean on: elbv2, efs, ecr, logs and kms.
+
+Items are API items; per-resource extras (attributes, policies, tags, target health) are added
+under the key the API's own reply uses for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsguard.collect.aws_calls import Caller, chunks
+
+
+def collect_elbv2(caller: Caller) -> dict[str, list[Any]]:
+    balancers = caller.pages("DescribeLoadBalancers", "LoadBalancers") or []
+    listeners: list[Any] = []
+    for lb in balancers:
+        arn = lb["LoadBalancerArn"]
+        _set(
+            lb,
+            "Attributes",
+            _attributes(caller, "DescribeLoadBalancerAttributes", arn, LoadBalancerArn=arn),
+        )
+        listeners += caller.pages("DescribeListeners", "Listeners", arn, LoadBalancerArn=arn) or []
+    groups = caller.pages("DescribeTargetGroups", "TargetGroups") or []
+    for group in groups:
+        arn = group["TargetGroupArn"]
+        _set(
+            group,
+            "Attributes",
+            _attributes(caller, "DescribeTargetGroupAttributes", arn, TargetGroupArn=arn),
+        )
+        health = caller.call(
+            "DescribeTargetHealth", arn, expect="TargetHealthDescriptions", TargetGroupArn=arn
+        )
+        if health is not None:
+            group["TargetHealthDescriptions"] = health["TargetHealthDescriptions"]
+    _add_elb_tags(caller, balancers, "LoadBalancerArn")
+    _add_elb_tags(caller, groups, "TargetGroupArn")
+    return {"loadBalancers": balancers, "listeners": listeners, "targetGroups": groups}
+
+
+def _set(item: dict[str, Any], key: str, value: Any) -> None:
+    """Add an extra only when it was read: an absent key means "unknown", never "empty"."""
+    if value is not None:
+        item[key] = value
+
+
+def _attributes(caller: Caller, operation: str, arn: str, **params: Any) -> list[Any] | None:
+    reply = caller.call(operation, arn, expect="Attributes", **params)
+    return None if reply is None else list(reply["Attributes"])
+
+
+def _add_elb_tags(caller: Caller, items: list[dict[str, Any]], arn_key: str) -> None:
+    by_arn = {item[arn_key]: item for item in items}
+    for batch in chunks(list(by_arn), 20):
+        reply = caller.call(
+            "DescribeTags", ",".join(batch), expect="TagDescriptions", ResourceArns=batch
+        )
+        for description in (reply or {}).get("TagDescriptions", []):
+            if description.get("ResourceArn") in by_arn:
+                by_arn[description["ResourceArn"]]["Tags"] = description.get("Tags") or []
+
+
+def collect_efs(caller: Caller) -> dict[str, list[Any]]:
+    systems = caller.pages("DescribeFileSystems", "FileSystems") or []
+    mount_targets: list[Any] = []
+    for system in systems:
+        fs_id = system["FileSystemId"]
+        policy = caller.call(
+            "DescribeFileSystemPolicy", fs_id, absent=("PolicyNotFound",), FileSystemId=fs_id
+        )
+        if policy is not None and policy.get("Policy"):
+            system["FileSystemPolicy"] = policy["Policy"]
+        targets = (
+            caller.pages("DescribeMountTargets", "MountTargets", fs_id, FileSystemId=fs_id) or []
+        )
+        for target in targets:
+            mt_id = target["MountTargetId"]
+            groups = caller.call(
+                "DescribeMountTargetSecurityGroups",
+                mt_id,
+                expect="SecurityGroups",
+                MountTargetId=mt_id,
+            )
+            if groups is not None:
+                target["SecurityGroups"] = groups["SecurityGroups"]
+        mount_targets += targets
+    points = caller.pages("DescribeAccessPoints", "AccessPoints") or []
+    return {"fileSystems": systems, "accessPoints": points, "mountTargets": mount_targets}
+
+
+def collect_ecr(caller: Caller) -> dict[str, Any]:
+    repositories = caller.pages("DescribeRepositories", "repositories") or []
+    for repo in repositories:
+        name, arn = repo["repositoryName"], repo["repositoryArn"]
+        lifecycle = caller.call(
+            "GetLifecyclePolicy",
+            arn,
+            absent=("LifecyclePolicyNotFoundException",),
+            repositoryName=name,
+        )
+        if lifecycle:
+            repo["lifecyclePolicyText"] = lifecycle.get("lifecyclePolicyText")
+        policy = caller.call(
+            "GetRepositoryPolicy",
+            arn,
+            absent=("RepositoryPolicyNotFoundException",),
+            repositoryName=name,
+        )
+        if policy:
+            repo["policyText"] = policy.get("policyText")
+        tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
+        if tags is not None:
+            repo["tags"] = tags["tags"]
+    section: dict[str, Any] = {"repositories": repositories}
+    registry = caller.call("GetRegistryScanningConfiguration", expect="scanningConfiguration")
+    if registry is not None:
+        section["registryScanningConfiguration"] = registry["scanningConfiguration"]
+    return section
+
+
+def collect_logs(caller: Caller) -> dict[str, list[Any]]:
+    groups = caller.pages("DescribeLogGroups", "logGroups") or []
+    for group in groups:
+        arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
+        tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
+        if tags is not None:
+            group["tags"] = tags["tags"]
+    return {"logGroups": groups}
+
+
+def collect_kms(caller: Caller) -> dict[str, list[Any]]:
+    aliases: dict[str, list[str]] = {}
+    for alias in caller.pages("ListAliases", "Aliases") or []:
+        if alias.get("TargetKeyId"):
+            aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+    keys = []
+    for entry in caller.pages("ListKeys", "Keys") or []:
+        key = _key(caller, entry["KeyId"])
+        if key is not None:
+            key["Aliases"] = aliases.get(key["KeyId"], [])
+            keys.append(key)
+    return {"keys": keys}
+
+
+def _key(caller: Caller, key_id: str) -> dict[str, Any] | None:
+    reply = caller.call("DescribeKey", key_id, expect="KeyMetadata", KeyId=key_id)
+    if reply is None:
+        return None
+    key: dict[str, Any] = reply["KeyMetadata"]
+    arn = key.get("Arn", key_id)
+    if (
+        key.get("KeyState") == "Enabled"
+        and key.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT"
+    ):
+        # Rotation only exists for enabled symmetric keys; other kinds answer an error.
+        status = caller.call(
+            "GetKeyRotationStatus", arn, absent=("UnsupportedOperationException",), KeyId=key_id
+        )
+        if status:
+            key["KeyRotationEnabled"] = status.get("KeyRotationEnabled")
+    if key.get("KeyManager") == "CUSTOMER":
+        policy = caller.call("GetKeyPolicy", arn, KeyId=key_id, PolicyName="default")
+        if policy is not None:
+            key["Policy"] = policy.get("Policy")
+        tags = caller.pages("ListResourceTags", "Tags", arn, KeyId=key_id)
+        if tags is not None:
+            key["Tags"] = tags
+    return key
