@@ -1,0 +1,1 @@
+"""Edges that read inputs: live AWS, snapshots, task definitions, CloudFormation, Terraform."""

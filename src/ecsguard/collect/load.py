@@ -1,0 +1,149 @@
+"""Reads inputs of any supported kind, detected by content, into one Inventory.
+
+Kinds: ecsguard snapshot, single task definition JSON, CloudFormation template (JSON/YAML),
+Terraform plan JSON (``terraform show -json``). Gzip is undone transparently. Directories are
+expanded to the files in them with a known extension.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import io
+import os
+import sys
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ecsguard.collect.snapshot import is_snapshot, load_snapshot
+from ecsguard.collect.taskdef import is_task_definition, load_task_definition
+from ecsguard.errors import InputError
+from ecsguard.model import Inventory, InventoryBuilder
+
+MAX_INPUT_BYTES = int(os.environ.get("ECSGUARD_MAX_INPUT_MB", "1024")) * 1024 * 1024
+EXTENSIONS = (".json", ".yaml", ".yml", ".template", ".gz", ".tfplan.json")
+
+
+def load_inputs(paths: Iterable[str]) -> Inventory:
+    """Load and merge every input; raise InputError naming the file and place on bad input."""
+    builder = InventoryBuilder()
+    for path in _expand(paths):
+        load_one(path, builder)
+    return builder.build()
+
+
+def load_one(path: str, builder: InventoryBuilder) -> str:
+    """Load one file into ``builder``; return the detected kind."""
+    text = read_text(path)
+    return load_text(text, path, builder)
+
+
+def load_text(text: str, source: str, builder: InventoryBuilder) -> str:
+    stripped = text.lstrip()
+    if not stripped:
+        raise InputError(source, None, "empty input")
+    doc: Any = None
+    if stripped[0] in "{[":
+        try:
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(
+                source, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
+            ) from None
+    if doc is not None:
+        if is_snapshot(doc):
+            load_snapshot(doc, source, builder)
+            return "snapshot"
+        if is_task_definition(doc):
+            load_task_definition(doc, source, builder)
+            return "taskdef"
+        terraform = _optional("ecsguard.collect.terraform")
+        if terraform is not None and terraform.is_plan(doc):
+            terraform.load(doc, source, builder)
+            return "terraform"
+    cloudformation = _optional("ecsguard.collect.cloudformation")
+    if cloudformation is not None and (doc is None or cloudformation.is_template(doc)):
+        cloudformation.load(text, source, builder)
+        return "cloudformation"
+    raise InputError(
+        source,
+        None,
+        "not a recognised input (expected an ecsguard snapshot, a task definition, "
+        "a CloudFormation template or a Terraform plan JSON)",
+    )
+
+
+def read_text(path: str) -> str:
+    """Read a file (or ``-`` for stdin) as UTF-8 text, undoing gzip, within the size cap."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = _gunzip(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(path, None, f"corrupt gzip data: {exc}") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(
+            path,
+            None,
+            f"larger than the {MAX_INPUT_BYTES // 2**20} MiB input limit (ECSGUARD_MAX_INPUT_MB)",
+        )
+    if b"\x00" in raw[:65536]:
+        raise InputError(
+            path, _offset_place(raw, raw.index(b"\x00")), "binary data (NUL byte), not a text input"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, _offset_place(raw, exc.start), "invalid UTF-8") from None
+
+
+def _gunzip(raw: bytes) -> bytes:
+    out = bytearray()
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+        while chunk := gz.read(1 << 20):
+            out += chunk
+            if len(out) > MAX_INPUT_BYTES:
+                break
+    return bytes(out)
+
+
+def _offset_place(raw: bytes, offset: int) -> str:
+    line = raw.count(b"\n", 0, offset) + 1
+    col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line} column {col}"
+
+
+def _expand(paths: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
+        p = Path(path)
+        if path != "-" and p.is_dir():
+            found = sorted(
+                str(f) for f in p.rglob("*") if f.is_file() and f.name.endswith(EXTENSIONS)
+            )
+            if not found:
+                raise InputError(path, None, "directory holds no .json/.yaml/.yml/.template inputs")
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise

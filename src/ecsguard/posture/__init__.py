@@ -1,0 +1,1 @@
+"""Posture: configuration checks over the typed inventory, producing Findings."""
