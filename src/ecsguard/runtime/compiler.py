@@ -1,0 +1,315 @@
+"""Compiles parsed conditions to Python once: per rule and OCSF class a generated function, plus
+the *gate* (a set of necessary literals) that lets the engine skip rules without evaluating them.
+
+Folding per class removes checks on fields a class never carries (Falco semantics: a missing
+field makes every comparison false) and ``evt.type`` tests that cannot hold for the class.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+from ecsguard.runtime.fields import POSSIBLE_TYPES, accessor, field_kind
+from ecsguard.runtime.language import And, Check, Const, FieldRef, MacroRef, Node, Not, Or
+
+__all__ = ["Atom", "CompileError", "Constants", "UnknownField", "fold", "gate_atoms", "generate"]
+
+NET_FIELDS = frozenset({"fd.sip", "fd.cip", "fd.rip", "fd.lip", "fd.snet", "fd.rnet", "fd.net", "fd.cnet", "fd.lnet"})
+_LOWER_OPS = {"icontains": "contains", "istartswith": "startswith", "iendswith": "endswith", "iglob": "glob"}
+# How often a literal on a field holds for ordinary events: lower is a better gate.
+_FIELD_COST = {"evt.type": 100, "container.id": 60, "evt.dir": 100, "fd.typechar": 90, "fd.num": 100,
+               "evt.is_open_read": 80, "evt.is_open_write": 60, "fd.type": 90, "fd.l4proto": 80}
+
+
+class CompileError(Exception):
+    """A check that cannot be compiled (bad value, bad regex); ``offset`` points into the condition."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class UnknownField(Exception):
+    """The condition names a field this engine does not provide."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(slots=True)
+class Constants:
+    """Pool of constants hoisted into the generated module's globals."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> str:
+        name = f"_K{len(self.values)}"
+        self.values[name] = value
+        return name
+
+
+def _true() -> Const:
+    return Const(True)
+
+
+def _false() -> Const:
+    return Const(False)
+
+
+def _fold_check(node: Check, cls: int) -> Node:
+    name = node.field.name
+    if field_kind(name) is None:
+        raise UnknownField(name)
+    if isinstance(node.value, FieldRef) and field_kind(node.value.name) is None:
+        raise UnknownField(node.value.name)
+    if accessor(name, cls) is None:
+        return _false()
+    if name == "evt.type" and not node.field.transforms:
+        possible = POSSIBLE_TYPES[cls]
+        if node.op == "=" and isinstance(node.value, str) and node.value not in possible:
+            return _false()
+        if node.op == "!=" and isinstance(node.value, str) and node.value not in possible:
+            return _true()
+        if node.op == "in" and isinstance(node.value, tuple) and possible.isdisjoint(node.value):
+            return _false()
+    return node
+
+
+def fold(node: Node, cls: int) -> Node:
+    """Simplify ``node`` for class ``cls``; raises UnknownField. Macros must already be expanded."""
+    if isinstance(node, Check):
+        return _fold_check(node, cls)
+    if isinstance(node, Not):
+        inner = fold(node.item, cls)
+        return Const(not inner.value) if isinstance(inner, Const) else Not(inner)
+    if isinstance(node, And | Or):
+        is_and = isinstance(node, And)
+        kept: list[Node] = []
+        for item in node.items:
+            sub = fold(item, cls)
+            if isinstance(sub, Const):
+                if sub.value != is_and:  # False in an and, True in an or: decides the whole
+                    return sub
+                continue
+            kept.append(sub)
+        if not kept:
+            return Const(is_and)
+        if len(kept) == 1:
+            return kept[0]
+        return And(tuple(kept)) if is_and else Or(tuple(kept))
+    if isinstance(node, MacroRef):
+        raise CompileError(f"undefined macro {node.name!r}", node.offset)
+    return node
+
+
+# ---------------------------------------------------------------- code generation
+
+
+def _typed(value: str, kind: str, offset: int) -> Any:
+    if kind == "int":
+        try:
+            return int(value, 0) if value.lower().startswith(("0x", "0o")) else int(value)
+        except ValueError:
+            return value  # compares unequal to every int, like Falco's failed conversion
+    if kind == "bool":
+        return value.lower() in ("true", "1", "yes")
+    return value
+
+
+def _glob_regex(pattern: str, offset: int) -> Any:
+    return _re2(fnmatch.translate(pattern), offset)
+
+
+def _re2(pattern: str, offset: int) -> Any:
+    try:
+        return re2.compile(pattern)
+    except Exception as exc:  # re2.error is not a stable public name
+        raise CompileError(f"bad regular expression {pattern!r}: {exc}", offset) from exc
+
+
+def _networks(values: tuple[str, ...], offset: int) -> tuple[Any, ...] | None:
+    nets = []
+    for value in values:
+        try:
+            nets.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            return None
+    return tuple(nets)
+
+
+def _value_expr(ref: FieldRef, cls: int) -> tuple[str, str]:
+    expr = accessor(ref.name, cls)
+    kind = field_kind(ref.name) or "str"
+    if expr is None:
+        return "None", kind
+    for tf in ref.transforms:
+        if tf in ("tolower", "toupper"):
+            method = "lower" if tf == "tolower" else "upper"
+            expr = f"_tf_case({expr}, {method!r})"
+        elif tf == "basename":
+            expr = f"_basename({expr})"
+        elif tf == "len":
+            expr, kind = f"_tf_len({expr})", "int"
+        else:
+            raise CompileError(f"transformer {tf}() is not supported")
+    return expr, kind
+
+
+def _gen_list_check(v: str, kind: str, node: Check, pool: Constants) -> str:
+    values = node.value if isinstance(node.value, tuple) else ()
+    if node.op == "pmatch":
+        exact = pool.add(frozenset(p.rstrip("/") or "/" for p in values))
+        prefixes = pool.add(tuple((p.rstrip("/") + "/") for p in values))
+        return f"((_t := {v}) is not None and (_t in {exact} or _t.startswith({prefixes})))"
+    if node.field.name in NET_FIELDS and any("/" in x for x in values):
+        nets = _networks(values, node.offset)
+        if nets is None:
+            raise CompileError(f"bad network in {values!r}", node.offset)
+        return f"_in_nets({v}, {pool.add(nets)})"
+    typed = frozenset(_typed(x, kind, node.offset) for x in values)
+    name = pool.add(typed)
+    if kind == "list":
+        return f"((_t := {v}) is not None and not {name}.isdisjoint(_t))"
+    return f"({v} in {name})"
+
+
+def _gen_check(node: Check, cls: int, pool: Constants) -> str:
+    v, kind = _value_expr(node.field, cls)
+    op = node.op
+    if op == "exists":
+        return f"({v} is not None)"
+    if op in ("in", "intersects", "pmatch"):
+        return _gen_list_check(v, kind, node, pool)
+    if isinstance(node.value, FieldRef):
+        w, _ = _value_expr(node.value, cls)
+        cmp = {"=": "==", "!=": "!="}.get(op, op) if op in ("=", "!=", "<", "<=", ">", ">=") else None
+        if cmp is None:
+            raise CompileError(f"val() is only supported with comparison operators, not {op!r}", node.offset)
+        return f"((_t := {v}) is not None and _t {cmp} {w})"
+    raw = str(node.value)
+    if op in _LOWER_OPS:
+        v, op, raw = f"_tf_case({v}, 'lower')", _LOWER_OPS[op], raw.lower()
+    if kind == "list":
+        inner = _gen_check(Check(FieldRef("ocsf._item"), op, raw, node.offset), cls, pool).replace(
+            "e.get('_item')", "_i")
+        return f"any({inner} for _i in ({v} or ()))"
+    if node.field.name in NET_FIELDS and "/" in raw and op in ("=", "!="):
+        nets = _networks((raw,), node.offset)
+        if nets is not None:
+            test = f"_in_nets({v}, {pool.add(nets)})"
+            return test if op == "=" else f"(not {test})"
+    const = pool.add(_typed(raw, kind, node.offset))
+    if op == "=":
+        return f"({v} == {const})"
+    if op == "!=":
+        return f"((_t := {v}) is not None and _t != {const})"
+    if op in ("<", "<=", ">", ">="):
+        return f"((_t := {v}) is not None and _t {op} {const})"
+    if op == "contains":
+        return f"((_t := {v}) is not None and {const} in _t)"
+    if op == "startswith":
+        return f"((_t := {v}) is not None and _t.startswith({const}))"
+    if op == "endswith":
+        return f"((_t := {v}) is not None and _t.endswith({const}))"
+    if op == "glob":
+        regex = pool.add(_glob_regex(raw, node.offset))
+        return f"((_t := {v}) is not None and {regex}.match(_t) is not None)"
+    if op == "regex":
+        regex = pool.add(_re2(raw, node.offset))
+        return f"((_t := {v}) is not None and {regex}.fullmatch(_t) is not None)"
+    raise CompileError(f"operator {op!r} is not supported", node.offset)
+
+
+def generate(node: Node, cls: int, pool: Constants) -> str:
+    """Python expression (over ``e``) for a folded node."""
+    if isinstance(node, Const):
+        return "True" if node.value else "False"
+    if isinstance(node, Check):
+        return _gen_check(node, cls, pool)
+    if isinstance(node, Not):
+        return f"(not {generate(node.item, cls, pool)})"
+    if isinstance(node, And | Or):
+        joiner = " and " if isinstance(node, And) else " or "
+        return "(" + joiner.join(generate(item, cls, pool) for item in node.items) + ")"
+    raise CompileError(f"cannot compile {node!r}")
+
+
+# ---------------------------------------------------------------- gates
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """A necessary literal: ``eq`` (field value in ``values``) or ``sub`` (lowered value contains one)."""
+
+    kind: str
+    field: str
+    values: frozenset[Any]
+
+    @property
+    def cost(self) -> int:
+        base = _FIELD_COST.get(self.field, 1 if self.kind == "eq" else 3)
+        return base * max(1, len(self.values) // 8 + 1)
+
+
+def _literal_of_glob(pattern: str) -> str:
+    runs = re.split(r"[*?\[\]]", pattern)
+    return max(runs, key=len) if runs else ""
+
+
+def _check_atoms(node: Check) -> list[Atom] | None:
+    name = node.field.name
+    kind = field_kind(name)
+    if kind in ("list", "bool", "any", None) or isinstance(node.value, FieldRef) or name in NET_FIELDS:
+        return None
+    lowered = "tolower" in node.field.transforms
+    if node.field.transforms and not lowered:
+        return None
+    op = node.op
+    if op in ("=", "in") and not lowered:
+        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
+        return [Atom("eq", name, frozenset(_typed(v, kind, 0) for v in values))]
+    if kind != "str":
+        return None
+    if op in ("=", "in"):
+        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
+        return [Atom("sub", name, frozenset(v.lower() for v in values))] if all(values) else None
+    if op in ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"):
+        text = str(node.value).lower()
+        return [Atom("sub", name, frozenset({text}))] if len(text) >= 2 else None
+    if op in ("glob", "iglob"):
+        text = _literal_of_glob(str(node.value)).lower()
+        return [Atom("sub", name, frozenset({text}))] if len(text) >= 3 else None
+    if op == "pmatch" and isinstance(node.value, tuple) and all(len(v) >= 2 for v in node.value):
+        return [Atom("sub", name, frozenset(v.lower().rstrip("/") or "/" for v in node.value))]
+    return None
+
+
+def _cost(atoms: list[Atom]) -> int:
+    return sum(a.cost for a in atoms)
+
+
+def gate_atoms(node: Node) -> list[Atom] | None:
+    """Atoms at least one of which holds whenever ``node`` holds; None when no such set is known."""
+    if isinstance(node, Const):
+        return None if node.value else []
+    if isinstance(node, Check):
+        return _check_atoms(node)
+    if isinstance(node, Or):
+        out: list[Atom] = []
+        for item in node.items:
+            sub = gate_atoms(item)
+            if sub is None:
+                return None
+            out.extend(sub)
+        return out
+    if isinstance(node, And):
+        options = [a for a in (gate_atoms(item) for item in node.items) if a is not None]
+        return min(options, key=_cost) if options else None
+    return None

@@ -1,0 +1,161 @@
+"""Turns a loaded ``RuleSet`` into per-class programs: generated rule functions plus one gate.
+
+The gate reads each gated field once per event: ``eq`` literals are one dict lookup, all
+substring/prefix/suffix literals of a field share one Aho-Corasick automaton over the lowered
+value. Rules whose gate is unknown run on every event of their class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from ecsguard.runtime.compiler import (
+    Atom,
+    CompileError,
+    Constants,
+    UnknownField,
+    fold,
+    gate_atoms,
+    generate,
+)
+from ecsguard.runtime.fields import CLASSES, accessor, helper_namespace
+from ecsguard.runtime.language import Const, LanguageError, Node
+from ecsguard.runtime.rules import RuleDef, RuleSet, expand
+
+__all__ = ["ClassProgram", "CompiledRule", "Program", "compile_ruleset"]
+
+_WALRUS = re.compile(r"\(_t := ")
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    index: int
+    rule: RuleDef
+    fns: dict[int, Callable[[dict[str, Any]], bool]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ClassProgram:
+    cls: int
+    rules: list[CompiledRule]
+    gate: Callable[[dict[str, Any]], tuple[int, ...]]
+    gated: int = 0
+    always: int = 0
+
+
+@dataclass(slots=True)
+class Program:
+    rules: list[CompiledRule]
+    classes: dict[int, ClassProgram]
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # field -> rule names
+    warnings: list[str] = field(default_factory=list)
+
+
+def _rule_source(name: str, expr: str) -> str:
+    return f"def {name}(e):\n    return {expr}\n"
+
+
+def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: tuple[int, ...],
+                 pool: Constants) -> str:
+    lines = ["def _gate(e):", f"    out = {always!r}"]
+    for (kind, fname), table in atoms_by_field.items():
+        expr = accessor(fname, cls)
+        if expr is None:
+            continue
+        const = pool.add(table)
+        lines.append(f"    v = {expr}")
+        if kind == "eq":
+            lines.append("    if v is not None:")
+            lines.append(f"        r = {const}.get(v)")
+            lines.append("        if r is not None:")
+            lines.append("            out = out + r")
+        else:
+            lines.append("    if v.__class__ is str:")
+            lines.append(f"        for _, r in {const}.iter(v.lower()):")
+            lines.append("            out = out + r")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
+def _build_tables(gates: dict[int, list[Atom]]) -> dict[tuple[str, str], Any]:
+    eq: dict[str, dict[Any, set[int]]] = defaultdict(lambda: defaultdict(set))
+    sub: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for idx, atoms in gates.items():
+        for atom in atoms:
+            target = eq if atom.kind == "eq" else sub
+            for value in atom.values:
+                target[atom.field][value].add(idx)
+    tables: dict[tuple[str, str], Any] = {}
+    for fname, values in eq.items():
+        tables[("eq", fname)] = {v: tuple(sorted(ids)) for v, ids in values.items()}
+    for fname, values in sub.items():
+        automaton = ahocorasick.Automaton()
+        for text, ids in values.items():
+            automaton.add_word(text, tuple(sorted(ids)))
+        automaton.make_automaton()
+        tables[("sub", fname)] = automaton
+    return tables
+
+
+def _compile_class(cls: int, trees: dict[int, Node], rules: list[CompiledRule], state: Any) -> ClassProgram:
+    pool = Constants()
+    sources: list[str] = []
+    gates: dict[int, list[Atom]] = {}
+    always: list[int] = []
+    members: list[tuple[int, str]] = []
+    for idx, tree in trees.items():
+        folded = fold(tree, cls)
+        if isinstance(folded, Const) and not folded.value:
+            continue
+        expr = generate(folded, cls, pool)
+        name = f"_r{idx}"
+        sources.append(_rule_source(name, expr))
+        members.append((idx, name))
+        atoms = gate_atoms(folded)
+        if atoms is None:
+            always.append(idx)
+        elif atoms:
+            gates[idx] = atoms
+    tables = _build_tables(gates)
+    sources.append(_gate_source(cls, tables, tuple(always), pool))
+    namespace = {**helper_namespace(state), **pool.values}
+    exec(compile("\n".join(sources), f"<rules:{cls}>", "exec"), namespace)  # noqa: S102 - our own codegen
+    for idx, name in members:
+        rules[idx].fns[cls] = namespace[name]
+    gate = namespace["_gate"]
+    return ClassProgram(cls, rules, gate, gated=len(gates), always=len(always))
+
+
+def compile_ruleset(rs: RuleSet, state: Any) -> Program:
+    """Compile every enabled rule; rules that fail are skipped with a problem or warning."""
+    compiled: list[CompiledRule] = []
+    trees: dict[int, Node] = {}
+    skipped: dict[str, list[str]] = defaultdict(list)
+    for rule in rs.rules:
+        if not rule.enabled or rule.source != "syscall":
+            continue
+        try:
+            tree = expand(rs, rule)
+            for cls in CLASSES:  # surfaces unknown fields and bad values once, before codegen
+                generate(fold(tree, cls), cls, Constants())
+        except UnknownField as exc:
+            skipped[exc.name].append(rule.name)
+            continue
+        except (LanguageError, CompileError) as exc:
+            offset = exc.offset if exc.offset >= 0 else None
+            rs.problem(rule.place, f"rule {rule.name!r}: {exc}", offset)
+            continue
+        trees[len(compiled)] = tree
+        compiled.append(CompiledRule(len(compiled), rule))
+    classes: dict[int, ClassProgram] = {}
+    for cls in CLASSES:
+        classes[cls] = _compile_class(cls, trees, compiled, state)
+    warnings = [f"{len(names)} rule(s) skipped: field {name!r} is not provided ({', '.join(names[:3])}"
+                f"{', ...' if len(names) > 3 else ''})" for name, names in skipped.items()]
+    return Program(compiled, classes, dict(skipped), warnings)

@@ -1,0 +1,92 @@
+"""Alert sinks for ``ecsguard monitor --sink SPEC``: a one-method adapter plus a registry by scheme.
+
+``stdout`` (or ``-``) and ``file:PATH`` live here; ``nats://HOST:PORT`` loads lazily from
+``ecsguard.sinks.nats:NatsAlertSink`` (the agent/fleet area), which publishes to ``ecsguard.alerts``.
+Each sink class takes the spec string plus keyword options (``format`` = json|ocsf|asff).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import IO, Any, Protocol, runtime_checkable
+
+import orjson
+
+from ecsguard.errors import InputError, UsageError
+from ecsguard.runtime.alerts import Alert, render_alert
+
+__all__ = ["SINKS", "AlertSink", "FileSink", "StdoutSink", "open_sink"]
+
+
+@runtime_checkable
+class AlertSink(Protocol):
+    """Receives alerts one at a time; ``close`` flushes and releases resources."""
+
+    def emit(self, alert: Alert) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _StreamSink:
+    def __init__(self, stream: IO[bytes], fmt: str, owned: bool) -> None:
+        self._stream = stream
+        self._format = fmt
+        self._owned = owned
+
+    def emit(self, alert: Alert) -> None:
+        self._stream.write(orjson.dumps(render_alert(alert, self._format)) + b"\n")
+
+    def close(self) -> None:
+        self._stream.flush()
+        if self._owned:
+            self._stream.close()
+
+
+class StdoutSink(_StreamSink):
+    """Writes one rendered alert per line to standard output."""
+
+    def __init__(self, spec: str = "stdout", *, format: str = "json", **_: Any) -> None:
+        super().__init__(sys.stdout.buffer, format, owned=False)
+
+
+class FileSink(_StreamSink):
+    """Appends one rendered alert per line to ``file:PATH``."""
+
+    def __init__(self, spec: str, *, format: str = "json", **_: Any) -> None:
+        path = spec[5:] if spec.startswith("file:") else spec
+        try:
+            stream = open(path, "ab")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise InputError(path, None, f"cannot write: {exc.strerror}") from exc
+        super().__init__(stream, format, owned=True)
+
+
+SINKS: dict[str, str] = {
+    "stdout": "ecsguard.runtime.sinks:StdoutSink",
+    "file": "ecsguard.runtime.sinks:FileSink",
+    "nats": "ecsguard.sinks.nats:NatsAlertSink",
+}
+
+
+def _scheme(spec: str) -> str:
+    if spec in ("-", "stdout"):
+        return "stdout"
+    if spec.startswith(("nats://", "tls://")):
+        return "nats"
+    scheme, sep, _ = spec.partition(":")
+    return scheme if sep and scheme in SINKS else "file"
+
+
+def open_sink(spec: str, **options: Any) -> AlertSink:
+    """The sink for a spec string; UsageError when its module is missing."""
+    target = SINKS[_scheme(spec)]
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            f"sink {spec!r} needs module {module_name}, which is not installed"
+        ) from exc
+    sink: AlertSink = getattr(module, attr)(spec, **options)
+    return sink

@@ -1,0 +1,125 @@
+"""Bounded per-host state the rules read: the process tree and files written at runtime (drift).
+
+Keys are (container uid or hostname, pid) and (container uid or hostname, path). Both maps are
+FIFO-capped so memory stays flat however long the stream runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["RuntimeState"]
+
+_E: dict[str, Any] = {}
+_WRITE_ACTIVITIES = frozenset({1, 3, 5})
+_PROCESS, _FILE = 1007, 1001
+
+
+def _scope_key(e: dict[str, Any]) -> str:
+    c = e.get("container")
+    uid = c.get("uid") if isinstance(c, dict) else None
+    if isinstance(uid, str):
+        return uid
+    d = e.get("device")
+    host = d.get("hostname") if isinstance(d, dict) else None
+    return host if isinstance(host, str) else ""
+
+
+def _subject(e: dict[str, Any]) -> dict[str, Any]:
+    if e.get("class_uid") == _PROCESS:
+        p = e.get("process")
+    else:
+        p = (e.get("actor") or _E).get("process")
+    return p if isinstance(p, dict) else _E
+
+
+class RuntimeState:
+    """Process tree and drift tracker; ``observe`` feeds it, rules read it through ``_ST``."""
+
+    def __init__(self, cap: int = 65536) -> None:
+        self.cap = cap
+        self.procs: dict[tuple[str, Any], tuple[Any, Any]] = {}  # key -> (name, parent pid)
+        self.written: dict[tuple[str, str], str] = {}  # key -> writer name
+
+    def _put_proc(self, key: tuple[str, Any], name: Any, ppid: Any, replace: bool) -> None:
+        procs = self.procs
+        if not replace and key in procs:
+            return
+        procs[key] = (name, ppid)
+        if len(procs) > self.cap:
+            del procs[next(iter(procs))]
+
+    def observe(self, e: dict[str, Any], cls: int) -> None:
+        if cls == _PROCESS:
+            self._observe_launch(e)
+        elif cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES:
+            self._observe_write(e)
+
+    def _observe_launch(self, e: dict[str, Any]) -> None:
+        scope = _scope_key(e)
+        proc = e.get("process") or _E
+        actor = (e.get("actor") or _E).get("process") or proc.get("parent_process") or _E
+        grand = actor.get("parent_process") or _E
+        if proc.get("pid") is not None:
+            self._put_proc((scope, proc.get("pid")), proc.get("name"), actor.get("pid"), True)
+        if actor.get("pid") is not None:
+            self._put_proc((scope, actor.get("pid")), actor.get("name"), grand.get("pid"), False)
+        if grand.get("pid") is not None:
+            self._put_proc((scope, grand.get("pid")), grand.get("name"), None, False)
+
+    def _observe_write(self, e: dict[str, Any]) -> None:
+        path = (e.get("file") or _E).get("path")
+        if e.get("activity_id") == 5:
+            result = e.get("file_result") or _E
+            path = result.get("path") or (e.get("unmapped") or _E).get("new_path")
+        if not isinstance(path, str):
+            return
+        writer = ((e.get("actor") or _E).get("process") or _E).get("name")
+        written = self.written
+        written[(_scope_key(e), path)] = writer if isinstance(writer, str) else ""
+        if len(written) > self.cap:
+            del written[next(iter(written))]
+
+    # ---- fields read by compiled rules
+
+    def ancestor_names(self, e: dict[str, Any]) -> list[str]:
+        """Names of the subject's ancestors, nearest first (event data, then the tree)."""
+        names: list[str] = []
+        scope = _scope_key(e)
+        if e.get("class_uid") == _PROCESS:
+            parent = (e.get("actor") or _E).get("process") or (e.get("process") or _E).get("parent_process") or _E
+        else:
+            parent = _subject(e).get("parent_process") or _E
+        if not isinstance(parent, dict):
+            return names
+        pid = parent.get("pid")
+        if isinstance(parent.get("name"), str):
+            names.append(parent["name"])
+        seen = 0
+        while pid is not None and seen < 12:
+            seen += 1
+            entry = self.procs.get((scope, pid))
+            if entry is None:
+                break
+            name, pid = entry
+            if seen > 1 or not names:
+                if isinstance(name, str):
+                    names.append(name)
+        return names
+
+    def ancestor_name(self, e: dict[str, Any], depth: int) -> str | None:
+        names = self.ancestor_names(e)
+        return names[depth - 1] if 0 < depth <= len(names) else None
+
+    def exe_written(self, e: dict[str, Any]) -> bool:
+        return self.exe_writer(e) is not None
+
+    def exe_writer(self, e: dict[str, Any]) -> str | None:
+        path = ((e.get("process") or _E).get("file") or _E).get("path")
+        if not isinstance(path, str) or not self.written:
+            return None
+        return self.written.get((_scope_key(e), path))
+
+    def file_written(self, e: dict[str, Any]) -> bool:
+        path = (e.get("file") or _E).get("path")
+        return isinstance(path, str) and (_scope_key(e), path) in self.written
