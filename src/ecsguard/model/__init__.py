@@ -1,7 +1,7 @@
 """Typed, immutable inventory of an ECS estate, whatever input it came from."""
 
 from ecsguard.model import ec2, ecs, services
-from ecsguard.model.base import Origin, Resource, Unknown, strip_unknowns, tag_map
+from ecsguard.model.base import Origin, Resource, Unknown, strip_unknowns, tag_map, to_api
 from ecsguard.model.inventory import (
     ATTRIBUTES,
     SECTIONS,
@@ -26,4 +26,5 @@ __all__ = [
     "services",
     "strip_unknowns",
     "tag_map",
+    "to_api",
 ]

@@ -126,3 +126,19 @@ def tag_map(tags: Any) -> dict[str, str]:
         if key is not None:
             out[str(key)] = "" if value is None else str(value)
     return out
+
+
+_PRIVATE_KEYS = ("__id", "__region", "__origin", "__unknown", "__rules")
+
+
+def to_api(record: msgspec.Struct, private: bool = False) -> dict[str, Any]:
+    """A record as plain JSON data in the API's spelling (lists, not tuples).
+
+    Our own keys (``__id``, ``__region``, ``__origin``, ``__unknown``, ``__rules``) are dropped
+    unless ``private`` is true.
+    """
+    data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(record))
+    if not private:
+        for key in _PRIVATE_KEYS:
+            data.pop(key, None)
+    return data
