@@ -7,7 +7,6 @@ field makes every comparison false) and ``evt.type`` tests that cannot hold for 
 
 from __future__ import annotations
 
-import fnmatch
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -123,8 +122,33 @@ def _typed(value: str, kind: str, offset: int) -> Any:
     return value
 
 
+def glob_to_regex(pattern: str) -> str:
+    """Shell glob -> RE2 syntax (``*`` crosses ``/`` like fnmatch without FNM_PATHNAME)."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[":
+            end = pattern.find("]", i + 1 if i < len(pattern) and pattern[i] in "!^" else i)
+            if end < 0:
+                out.append(re.escape(ch))
+                continue
+            body = pattern[i:end]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
 def _glob_regex(pattern: str, offset: int) -> Any:
-    return _re2(fnmatch.translate(pattern), offset)
+    return _re2(glob_to_regex(pattern), offset)
 
 
 def _re2(pattern: str, offset: int) -> Any:
@@ -220,7 +244,7 @@ def _gen_check(node: Check, cls: int, pool: Constants) -> str:
         return f"((_t := {v}) is not None and _t.endswith({const}))"
     if op == "glob":
         regex = pool.add(_glob_regex(raw, node.offset))
-        return f"((_t := {v}) is not None and {regex}.match(_t) is not None)"
+        return f"((_t := {v}) is not None and {regex}.fullmatch(_t) is not None)"
     if op == "regex":
         regex = pool.add(_re2(raw, node.offset))
         return f"((_t := {v}) is not None and {regex}.fullmatch(_t) is not None)"
@@ -266,7 +290,12 @@ def _literal_of_glob(pattern: str) -> str:
 def _check_atoms(node: Check) -> list[Atom] | None:
     name = node.field.name
     kind = field_kind(name)
-    if kind in ("list", "bool", "any", None) or isinstance(node.value, FieldRef) or name in NET_FIELDS:
+    if isinstance(node.value, FieldRef) or name in NET_FIELDS:
+        return None
+    if kind == "list" and node.op in ("in", "intersects", "=") and not node.field.transforms:
+        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
+        return [Atom("eql", name, frozenset(values))]
+    if kind in ("list", "bool", "any", None):
         return None
     lowered = "tolower" in node.field.transforms
     if node.field.transforms and not lowered:

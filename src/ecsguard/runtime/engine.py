@@ -222,6 +222,14 @@ class Engine:
         self.stats.alerts += len(alerts)
         return alerts
 
+    def reset(self) -> None:
+        """Forget all stream state (process tree, drift, held alerts, stats); rules stay compiled."""
+        self.state.procs.clear()
+        self.state.written.clear()
+        self.aggregator.groups.clear()
+        self.stats = EngineStats()
+        self._now = 0
+
     def flush(self) -> list[Alert]:
         """Release every held alert (end of stream, or periodically from a live agent)."""
         return self._release(self.aggregator.flush())

@@ -197,6 +197,14 @@ def _answers(e: dict[str, Any]) -> list[str] | None:
     return [a["rdata"] for a in answers if isinstance(a, dict) and isinstance(a.get("rdata"), str)]
 
 
+def _suffixes(name: Any) -> list[str] | None:
+    """``a.b.example.com`` -> [a.b.example.com, b.example.com, example.com, com]."""
+    if not isinstance(name, str):
+        return None
+    labels = name.lower().rstrip(".").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
 def _in_nets(ip: Any, nets: tuple[Any, ...]) -> bool:
     if not isinstance(ip, str):
         return False
@@ -242,7 +250,7 @@ HELPERS: dict[str, Any] = {
     "_ep": _ep,
     "_fd_name_net": _fd_name_net,
     "_typechar_net": _typechar_net,
-    "_answers": _answers, "_tf_case": _tf_case, "_tf_len": _tf_len,
+    "_answers": _answers, "_tf_case": _tf_case, "_suffixes": _suffixes, "_tf_len": _tf_len,
     "_in_nets": _in_nets,
     "_open_flag": _open_flag,
     **{f"_ET{cls}": table for cls, table in EVT_TYPES.items()},
@@ -378,7 +386,18 @@ FIELDS: dict[str, FieldSpec] = {
             NETWORK: f"{{1: 'in', 2: 'out'}}.get({path_expr(('connection_info', 'direction_id'))}, 'out')"
         },
     ),
+    # syscall arguments the agent puts under ``unmapped``
+    "evt.arg.request": FieldSpec("str", {PROCESS: path_expr(("unmapped", "ptrace_request"))}),
+    "evt.arg.uid": FieldSpec("int", {PROCESS: f"_int({path_expr(('unmapped', 'target_uid'))})"}),
+    "evt.arg.name": FieldSpec("str", {PROCESS: path_expr(("unmapped", "memfd_name"))}),
+    "evt.arg.flags": FieldSpec("str", {FILE: path_expr(("unmapped", "open_flags"))}),
+    "evt.arg.source": FieldSpec("str", {FILE: path_expr(("unmapped", "mount", "source"))}),
+    "evt.arg.fstype": FieldSpec("str", {FILE: path_expr(("unmapped", "mount", "fstype"))}),
+    "evt.arg.module": FieldSpec("str", {PROCESS: path_expr(("unmapped", "module_file"))}),
+    "proc.target.name": FieldSpec("str", {PROCESS: path_expr(("unmapped", "target", "name"))}),
+    "proc.target.pid": FieldSpec("int", {PROCESS: f"_int({path_expr(('unmapped', 'target', 'pid'))})"}),
     # DNS (ecsguard fields; Falco has none)
+    "dns.suffixes": FieldSpec("list", {DNS: f"_suffixes({path_expr(('query', 'hostname'))})"}),
     "dns.query": FieldSpec("str", {DNS: path_expr(("query", "hostname"))}),
     "dns.type": FieldSpec("str", {DNS: path_expr(("query", "type"))}),
     "dns.answers": FieldSpec("list", {DNS: "_answers(e)"}),

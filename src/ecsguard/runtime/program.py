@@ -70,7 +70,13 @@ def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: t
             continue
         const = pool.add(table)
         lines.append(f"    v = {expr}")
-        if kind == "eq":
+        if kind == "eql":
+            lines.append("    if v is not None:")
+            lines.append("        for x in v:")
+            lines.append(f"            r = {const}.get(x)")
+            lines.append("            if r is not None:")
+            lines.append("                out = out + r")
+        elif kind == "eq":
             lines.append("    if v is not None:")
             lines.append(f"        r = {const}.get(v)")
             lines.append("        if r is not None:")
@@ -85,15 +91,18 @@ def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: t
 
 def _build_tables(gates: dict[int, list[Atom]]) -> dict[tuple[str, str], Any]:
     eq: dict[str, dict[Any, set[int]]] = defaultdict(lambda: defaultdict(set))
+    eql: dict[str, dict[Any, set[int]]] = defaultdict(lambda: defaultdict(set))
     sub: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for idx, atoms in gates.items():
         for atom in atoms:
-            target = eq if atom.kind == "eq" else sub
+            target = {"eq": eq, "eql": eql}.get(atom.kind, sub)
             for value in atom.values:
                 target[atom.field][value].add(idx)
     tables: dict[tuple[str, str], Any] = {}
     for fname, values in eq.items():
         tables[("eq", fname)] = {v: tuple(sorted(ids)) for v, ids in values.items()}
+    for fname, values in eql.items():
+        tables[("eql", fname)] = {v: tuple(sorted(ids)) for v, ids in values.items()}
     for fname, values in sub.items():
         automaton = ahocorasick.Automaton()
         for text, ids in values.items():
