@@ -1,0 +1,1 @@
+"""Read-only dashboard over ecsguard results: FastAPI, server-rendered Jinja2, small vanilla JS."""
