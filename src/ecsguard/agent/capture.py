@@ -171,8 +171,8 @@ class BpftraceCapture:
         for raw in iter(stream.readline, b""):
             self._stderr.append(raw.decode("utf-8", "replace").strip())
 
-    def events(self, stop: threading.Event | None = None) -> Iterator[dict[str, Any]]:
-        """OCSF events until ``stop`` is set or bpftrace ends."""
+    def events(self, stop: threading.Event | None = None) -> Iterator[dict[str, Any] | None]:
+        """OCSF events until ``stop`` is set or bpftrace ends; None marks an idle moment."""
         feed = self.parser.feed
         build = self.builder.build
         exits = self.parser.exits
@@ -182,6 +182,7 @@ class BpftraceCapture:
             if not lines:
                 if self.queue.closed:
                     break
+                yield None
                 continue
             for line in lines:
                 rec = feed(line)

@@ -1,0 +1,1 @@
+"""Outputs that leave the process: NATS JetStream, CloudWatch Logs, Security Hub (one module each)."""
