@@ -296,3 +296,42 @@ def test_to_api_drops_private_keys(tmp_path: Path) -> None:
     assert "__rules" not in data and "__region" not in data
     assert data["IpPermissions"][0]["FromPort"] == 443
     assert "__rules" in to_api(sg, private=True)
+
+
+def test_live_spellings_and_mount_targets_fold_into_the_model(tmp_path: Path) -> None:
+    doc = snapshot()
+    region = doc["regions"]["us-east-1"]
+    region["ecr"] = {
+        "repositories": [
+            {
+                "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/app",
+                "repositoryName": "app",
+                "lifecyclePolicyText": '{"rules": []}',
+                "policyText": '{"Statement": []}',
+            }
+        ]
+    }
+    region["s3"] = {
+        "buckets": [{"Name": "audit", "PublicAccessBlockConfiguration": {"BlockPublicAcls": True}}]
+    }
+    region["efs"] = {
+        "fileSystems": [{"FileSystemId": "fs-1", "Encrypted": True}],
+        "mountTargets": [
+            {"MountTargetId": "fsmt-1", "FileSystemId": "fs-1", "SecurityGroups": ["sg-1"]},
+            {"MountTargetId": "fsmt-2", "FileSystemId": "fs-other", "SecurityGroups": ["sg-2"]},
+        ],
+    }
+    region["ecs"]["containerInstances"] = [
+        {
+            "containerInstanceArn": "arn:aws:ecs:us-east-1:123456789012:container-instance/payments/abc"
+        }
+    ]
+    inv = load_inputs([write(tmp_path, "s.json", doc)])
+    repo = inv.ecr_repositories[0]
+    assert (
+        repo.lifecycle_policy == '{"rules": []}' and repo.repository_policy == '{"Statement": []}'
+    )
+    assert inv.s3_buckets[0].public_access_block == {"BlockPublicAcls": True}
+    (fs,) = inv.efs_file_systems
+    assert [m.security_groups for m in fs.mount_targets] == [("sg-1",)]
+    assert inv.container_instances[0].cluster_name == "payments"

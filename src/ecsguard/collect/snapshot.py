@@ -6,9 +6,9 @@ from typing import Any
 
 from ecsguard.errors import InputError
 from ecsguard.model import CollectionError, InputInfo, InventoryBuilder, Origin
-from ecsguard.model.inventory import RULE_SECTION, SECTIONS
+from ecsguard.model.inventory import MOUNT_TARGET_SECTION, RULE_SECTION, SECTIONS
 
-KNOWN_KEYS = {*SECTIONS, RULE_SECTION}
+KNOWN_KEYS = {*SECTIONS, RULE_SECTION, MOUNT_TARGET_SECTION}
 
 
 def is_snapshot(doc: Any) -> bool:

@@ -119,8 +119,8 @@ def tag_map(tags: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     for tag in tags:
         if isinstance(tag, dict):
-            key = tag.get("key", tag.get("Key"))
-            value = tag.get("value", tag.get("Value"))
+            key = tag.get("key", tag.get("Key", tag.get("TagKey")))
+            value = tag.get("value", tag.get("Value", tag.get("TagValue")))
         else:
             key, value = getattr(tag, "key", None), getattr(tag, "value", None)
         if key is not None:

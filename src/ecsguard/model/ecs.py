@@ -610,6 +610,15 @@ class ContainerInstance(Resource, rename="camel", frozen=True):
                 return attr.value
         return None
 
+    @property
+    def cluster_name(self) -> str:
+        """The cluster, from ``clusterArn`` or the long-format instance ARN (``.../cluster/id``)."""
+        if self.cluster_arn:
+            return self.cluster_arn.rsplit("/", 1)[-1]
+        resource = self.container_instance_arn.split(":", 5)[-1]
+        parts = resource.split("/")
+        return parts[1] if len(parts) == 3 else ""
+
 
 class ExecLogConfiguration(_S, frozen=True):
     cloud_watch_log_group_name: str | None = None

@@ -76,6 +76,16 @@ SECTIONS: dict[tuple[str, str], tuple[str, type[Resource]]] = {
 }
 ATTRIBUTES: tuple[str, ...] = tuple(attr for attr, _ in SECTIONS.values())
 RULE_SECTION = ("ec2", "securityGroupRules")
+MOUNT_TARGET_SECTION = ("efs", "mountTargets")
+
+# Live API spelling -> model field spelling, where a loader may give either.
+ALIASES: dict[type[Resource], dict[str, str]] = {
+    svc.EcrRepository: {"lifecyclePolicyText": "lifecyclePolicy", "policyText": "repositoryPolicy"},
+    svc.S3Bucket: {
+        "PublicAccessBlockConfiguration": "PublicAccessBlock",
+        "ServerSideEncryptionConfiguration": "Encryption",
+    },
+}
 
 
 class Inventory:
@@ -260,6 +270,7 @@ class InventoryBuilder:
     def __init__(self) -> None:
         self._records: dict[str, list[Resource]] = defaultdict(list)
         self._rule_records: list[ec2.SecurityGroupRuleRecord] = []
+        self._mount_targets: list[dict[str, Any]] = []
         self.errors: list[CollectionError] = []
         self.inputs: list[InputInfo] = []
         self.account_id = ""
@@ -282,6 +293,12 @@ class InventoryBuilder:
         if (section, key) == RULE_SECTION:
             self._rule_records.append(_convert(ec2.SecurityGroupRuleRecord, item, source, place))
             return None
+        if (section, key) == MOUNT_TARGET_SECTION:
+            if not isinstance(item, dict):
+                raise InputError(source, place, f"expected an object, got {type(item).__name__}")
+            _convert(svc.MountTarget, item, source, place)  # type-check now, attach at build()
+            self._mount_targets.append(item)
+            return None
         target = SECTIONS.get((section, key))
         if target is None:
             raise InputError(source, place, f"unknown section {section}.{key}")
@@ -289,6 +306,9 @@ class InventoryBuilder:
         if not isinstance(item, dict):
             raise InputError(source, place, f"expected an object, got {type(item).__name__}")
         data, unknown = strip_unknowns(item)
+        for live, ours in ALIASES.get(cls, {}).items():
+            if live in data and ours not in data:
+                data[ours] = data.pop(live)
         data["__region"] = region
         if given_id:
             data["__id"] = given_id
@@ -301,6 +321,11 @@ class InventoryBuilder:
         return record
 
     def build(self) -> Inventory:
+        if self._mount_targets and self._records.get("efs_file_systems"):
+            self._records["efs_file_systems"] = [
+                _with_mount_targets(fs, self._mount_targets)  # type: ignore[arg-type]
+                for fs in self._records["efs_file_systems"]
+            ]
         groups = self._records.get("security_groups", [])
         if groups:
             rule_ids = ec2.rule_id_index(self._rule_records)
@@ -320,6 +345,19 @@ def _with_rules(sg: ec2.SecurityGroup, rule_ids: dict[str, dict[tuple[Any, ...],
         sg.group_id or sg.id, sg.ip_permissions, sg.ip_permissions_egress, rule_ids.get(sg.group_id)
     )
     return msgspec.structs.replace(sg, rules=rules)
+
+
+def _with_mount_targets(fs: svc.EfsFileSystem, items: list[dict[str, Any]]) -> Resource:
+    mine = [i for i in items if i.get("FileSystemId") == fs.file_system_id]
+    if not mine:
+        return fs
+    known = {mt.mount_target_id for mt in fs.mount_targets}
+    extra = tuple(
+        msgspec.convert(i, svc.MountTarget, strict=False)
+        for i in mine
+        if i.get("MountTargetId") not in known
+    )
+    return msgspec.structs.replace(fs, mount_targets=fs.mount_targets + extra)
 
 
 def _convert(cls: type[T], data: dict[str, Any], source: str, place: str) -> T:

@@ -161,8 +161,11 @@ class TargetGroup(Resource, rename="pascal", frozen=True):
 
 class MountTarget(_P, frozen=True):
     mount_target_id: str | None = None
+    file_system_id: str | None = None
     subnet_id: str | None = None
+    vpc_id: str | None = None
     ip_address: str | None = None
+    availability_zone_name: str | None = None
     security_groups: tuple[str, ...] = ()
 
 
@@ -285,6 +288,7 @@ class KmsKey(Resource, rename="pascal", frozen=True):
     description: str | None = None
     key_rotation_enabled: bool | None = None
     aliases: tuple[str, ...] = ()
+    policy: PolicyDoc = None
     tags: tuple[dict[str, Any], ...] = ()
 
 
