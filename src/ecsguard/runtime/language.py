@@ -125,7 +125,8 @@ class _Tok:
 
 def _unquote(text: str) -> str:
     body = text[1:-1]
-    return re.sub(r"\\(.)", r"\1", body) if "\\" in body else body
+    # Only quotes and backslashes are escapes; ``\s`` and friends reach regexes untouched.
+    return re.sub(r"\\([\"'\\])", r"\1", body) if "\\" in body else body
 
 
 def tokenize(text: str) -> list[_Tok]:
