@@ -1,0 +1,1 @@
+"""Check predicates (``<resource>.py``) and their metadata (``<resource>.yaml``)."""

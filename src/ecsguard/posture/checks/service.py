@@ -1,0 +1,203 @@
+"""Service, task-set and standalone-task predicates (metadata in service.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsguard.model.ecs import AwsVpcConfiguration, Service, Task
+from ecsguard.posture.context import Context
+from ecsguard.posture.outcome import (
+    Outcome,
+    Outcomes,
+    error,
+    fail,
+    passed,
+    undetermined,
+    unknown_at,
+)
+from ecsguard.posture.registry import Predicate
+
+FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
+OPEN = frozenset({"0.0.0.0/0", "::/0"})
+PUBLIC_IP = "networkConfiguration.awsvpcConfiguration.assignPublicIp"
+
+
+def _public_ip(res: Any, vpc: AwsVpcConfiguration | None) -> Outcomes:
+    if res.unknown and unknown_at(res.unknown, PUBLIC_IP):
+        return [undetermined(PUBLIC_IP)]
+    value = vpc.assign_public_ip if vpc else None
+    if value == "ENABLED":
+        return [fail(PUBLIC_IP, value, "tasks get a public IP automatically")]
+    return [passed(PUBLIC_IP, value)]
+
+
+def service_no_public_ip(svc: Service, ctx: Context) -> Outcomes:
+    return _public_ip(svc, svc.awsvpc)
+
+
+def task_set_no_public_ip(ref: Any, ctx: Context) -> Outcomes:
+    nc = ref.task_set.network_configuration
+    return _public_ip(ref, nc.awsvpc_configuration if nc else None)
+
+
+def task_no_public_ip(task: Task, ctx: Context) -> Outcomes:
+    enis = task.eni_ids
+    if not enis or task.last_status in ("STOPPED", "DEPROVISIONING"):
+        return None
+    out: list[Outcome] = []
+    for index, eni_id in enumerate(enis):
+        eni = ctx.find("network_interfaces", eni_id)
+        path = f"attachments[{index}].networkInterfaceId"
+        if eni is None:
+            out.append(error(path, f"network interface {eni_id} is not in the input"))
+        elif eni.association and eni.association.public_ip:
+            out.append(
+                fail(
+                    path,
+                    eni_id,
+                    f"standalone task ENI {eni_id} has public IP {eni.association.public_ip}",
+                )
+            )
+    return out
+
+
+def service_no_open_ingress(svc: Service, ctx: Context) -> Outcomes:
+    vpc = svc.awsvpc
+    if vpc is None:
+        return None
+    out: list[Outcome] = []
+    for index, ref in enumerate(vpc.security_groups):
+        path = f"networkConfiguration.awsvpcConfiguration.securityGroups[{index}]"
+        sg = ctx.inventory.security_group(ref)
+        if sg is None:
+            out.append(error(path, f"security group {ref} is not in the input"))
+            continue
+        for rule in sg.rules:
+            if rule.direction == "ingress" and rule.peer in OPEN:
+                ports = (
+                    "all ports"
+                    if rule.from_port == -1
+                    else f"{rule.protocol}/{rule.from_port}-{rule.to_port}"
+                )
+                out.append(
+                    fail(path, rule.rule_id, f"{sg.group_id or ref} allows {rule.peer} on {ports}")
+                )
+    return out
+
+
+def _is_fargate(svc: Service, ctx: Context) -> bool | None:
+    if svc.launch_type:
+        return svc.launch_type == "FARGATE"
+    strategy = svc.capacity_provider_strategy
+    if not strategy:
+        cluster = ctx.inventory.cluster(svc.cluster_arn)
+        strategy = cluster.default_capacity_provider_strategy if cluster else ()
+    if not strategy:
+        return False  # ECS defaults to the EC2 launch type
+    return any(item.capacity_provider in FARGATE_PROVIDERS for item in strategy)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    try:
+        parts = [int(p) for p in text.split(".")]
+    except ValueError:
+        return ()
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def fargate_latest_platform(svc: Service, ctx: Context) -> Outcomes:
+    for path in ("launchType", "capacityProviderStrategy", "platformVersion"):
+        if svc.unknown and unknown_at(svc.unknown, path):
+            return [undetermined(path)]
+    if not _is_fargate(svc, ctx):
+        return None
+    version = svc.platform_version or "LATEST"
+    if version == "LATEST":
+        return [passed("platformVersion", svc.platform_version)]
+    family = (svc.platform_family or "").upper()
+    if not family:
+        td = ctx.inventory.task_definition(svc.task_definition)
+        family = "WINDOWS" if td is not None and td.is_windows else "LINUX"
+    windows = family.startswith("WINDOWS")
+    latest = ctx.policy.fargate_windows_version if windows else ctx.policy.fargate_linux_version
+    have = _version(version)
+    if have and have >= _version(latest):
+        return [passed("platformVersion", version)]
+    os_name = "Windows" if windows else "Linux"
+    return [
+        fail(
+            "platformVersion", version, f"Fargate {os_name} platform {version}, latest is {latest}"
+        )
+    ]
+
+
+def service_no_execute_command(svc: Service, ctx: Context) -> Outcomes:
+    if svc.unknown and unknown_at(svc.unknown, "enableExecuteCommand"):
+        return [undetermined("enableExecuteCommand")]
+    if svc.enable_execute_command:
+        return [fail("enableExecuteCommand", True, "ECS Exec is enabled")]
+    return [passed("enableExecuteCommand", svc.enable_execute_command)]
+
+
+def service_connect_tls(svc: Service, ctx: Context) -> Outcomes:
+    sc = svc.effective_service_connect
+    if sc is None or not sc.enabled:
+        return None
+    out: list[Outcome] = []
+    for index, item in enumerate(sc.services):
+        tls = item.tls
+        if tls is None or tls.issuer_certificate_authority is None:
+            path = f"serviceConnectConfiguration.services[{index}].tls"
+            out.append(fail(path, None, f"Service Connect port {item.port_name} has no TLS"))
+    return out
+
+
+def service_no_admin_role(svc: Service, ctx: Context) -> Outcomes:
+    from ecsguard.posture.iam import role_risks
+
+    if not svc.role_arn:
+        return None
+    if "/aws-service-role/" in svc.role_arn:
+        return [passed("roleArn", svc.role_arn)]
+    role = ctx.find("iam_roles", svc.role_arn)
+    if role is None:
+        return [error("roleArn", f"service role {svc.role_arn} is not in the input")]
+    risks, missing = role_risks(role)
+    if risks:
+        return [fail("roleArn", svc.role_arn, f"service role {role.role_name}: {'; '.join(risks)}")]
+    if missing:
+        return [error("roleArn", f"policy documents not in the input: {', '.join(missing)}")]
+    return [passed("roleArn", svc.role_arn)]
+
+
+def service_load_balancer_attached(svc: Service, ctx: Context) -> Outcomes:
+    if svc.scheduling_strategy == "DAEMON":
+        return None
+    sc = svc.effective_service_connect
+    if svc.load_balancers or (sc is not None and sc.enabled and sc.services):
+        return [passed("loadBalancers", len(svc.load_balancers))]
+    return [
+        fail(
+            "loadBalancers",
+            [],
+            "replica service without a load balancer or Service Connect endpoint",
+        )
+    ]
+
+
+def service_tagged(svc: Service, ctx: Context) -> Outcomes:
+    return ctx.tags_outcome(svc, svc.tags)
+
+
+CHECKS: dict[str, Predicate] = {
+    "service_no_public_ip": service_no_public_ip,
+    "task_set_no_public_ip": task_set_no_public_ip,
+    "task_no_public_ip": task_no_public_ip,
+    "service_no_open_ingress": service_no_open_ingress,
+    "fargate_latest_platform": fargate_latest_platform,
+    "service_no_execute_command": service_no_execute_command,
+    "service_connect_tls": service_connect_tls,
+    "service_no_admin_role": service_no_admin_role,
+    "service_load_balancer_attached": service_load_balancer_attached,
+    "service_tagged": service_tagged,
+}

@@ -1,0 +1,144 @@
+"""The resource collections checks run over, and which collection errors concern each.
+
+A collection turns the inventory into the records one family of checks judges (the latest
+task-definition revisions, services, the task sets inside services, ...). Each also names the
+snapshot ``errors`` service and operations that mean its data may be incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import msgspec
+
+from ecsguard.model import Inventory
+from ecsguard.model.base import Resource
+from ecsguard.model.ecs import Service, TaskSet
+
+
+class TaskSetResource(Resource, frozen=True, kw_only=True):
+    """A task set judged on its own, with its parent service for identity and origin."""
+
+    TYPE: ClassVar[str] = "AWS::ECS::TaskSet"
+
+    service: Service
+    task_set: TaskSet
+    index: int = 0
+
+    @property
+    def id(self) -> str:
+        return (
+            self.given_id
+            or self.task_set.task_set_arn
+            or f"{self.service.id}/taskSets/{self.index}"
+        )
+
+    @property
+    def name(self) -> str:
+        return f"{self.service.name}/{self.task_set.id or self.index}"
+
+
+class Collection(msgspec.Struct, frozen=True):
+    resources: Callable[[Inventory, bool], list[Any]]
+    service: str  # the snapshot ``errors[].service`` that concerns it
+    operations: tuple[str, ...] = ()  # substrings of ``errors[].operation``; empty = any
+
+
+def _task_definitions(inv: Inventory, all_revisions: bool) -> list[Any]:
+    return list(inv.task_definitions) if all_revisions else inv.latest_task_definitions()
+
+
+def _older(inv: Inventory, all_revisions: bool) -> list[Any]:
+    latest = {id(td) for td in inv.latest_task_definitions()}
+    return [td for td in inv.task_definitions if id(td) not in latest]
+
+
+def _task_sets(inv: Inventory, all_revisions: bool) -> list[Any]:
+    out = []
+    for svc in inv.services:
+        for index, ts in enumerate(svc.task_sets):
+            unknown = tuple(
+                u.split(f"taskSets[{index}].", 1)[1]
+                for u in svc.unknown
+                if u.startswith(f"taskSets[{index}].")
+            )
+            out.append(
+                TaskSetResource(
+                    service=svc,
+                    task_set=ts,
+                    index=index,
+                    region=svc.region,
+                    origin=svc.origin,
+                    unknown=unknown,
+                )
+            )
+    return out
+
+
+def _standalone_tasks(inv: Inventory, all_revisions: bool) -> list[Any]:
+    return [
+        t
+        for t in inv.tasks
+        if not (t.group or "").startswith("service:")
+        and not (t.started_by or "").startswith("ecs-svc/")
+    ]
+
+
+def _attr(name: str) -> Callable[[Inventory, bool], list[Any]]:
+    return lambda inv, _all: list(getattr(inv, name))
+
+
+ECS_SERVICES = ("Cluster", "Service")
+COLLECTIONS: dict[str, Collection] = {
+    "task_definitions": Collection(_task_definitions, "ecs", ("TaskDefinition",)),
+    "older_task_definitions": Collection(_older, "ecs", ("TaskDefinition",)),
+    "services": Collection(_attr("services"), "ecs", ECS_SERVICES),
+    "task_sets": Collection(_task_sets, "ecs", ECS_SERVICES),
+    "standalone_tasks": Collection(_standalone_tasks, "ecs", ("Cluster", "Task")),
+    "clusters": Collection(_attr("clusters"), "ecs", ("Cluster",)),
+    "capacity_providers": Collection(_attr("capacity_providers"), "ecs", ("CapacityProvider",)),
+    "container_instances": Collection(
+        _attr("container_instances"), "ecs", ("Cluster", "ContainerInstance")
+    ),
+    "account_settings": Collection(_attr("account_settings"), "ecs", ("AccountSetting",)),
+    "ecr_repositories": Collection(_attr("ecr_repositories"), "ecr"),
+    "vpcs": Collection(_attr("vpcs"), "ec2", ("Vpc",)),
+    "efs_file_systems": Collection(
+        _attr("efs_file_systems"), "efs", ("FileSystem", "MountTarget", "BackupPolicy")
+    ),
+    "efs_access_points": Collection(_attr("efs_access_points"), "efs", ("AccessPoint",)),
+    "listeners": Collection(_attr("listeners"), "elbv2", ("Listener", "LoadBalancer")),
+    "target_groups": Collection(_attr("target_groups"), "elbv2", ("TargetGroup",)),
+    "load_balancers": Collection(_attr("load_balancers"), "elbv2", ("LoadBalancer",)),
+    "log_groups": Collection(_attr("log_groups"), "logs"),
+    "kms_keys": Collection(_attr("kms_keys"), "kms"),
+}
+
+RESOURCE_TYPES: dict[str, str] = {
+    "task_definitions": "AWS::ECS::TaskDefinition",
+    "older_task_definitions": "AWS::ECS::TaskDefinition",
+    "services": "AWS::ECS::Service",
+    "task_sets": "AWS::ECS::TaskSet",
+    "standalone_tasks": "AWS::ECS::Task",
+    "clusters": "AWS::ECS::Cluster",
+    "capacity_providers": "AWS::ECS::CapacityProvider",
+    "container_instances": "AWS::ECS::ContainerInstance",
+    "account_settings": "AWS::ECS::AccountSetting",
+    "ecr_repositories": "AWS::ECR::Repository",
+    "vpcs": "AWS::EC2::VPC",
+    "efs_file_systems": "AWS::EFS::FileSystem",
+    "efs_access_points": "AWS::EFS::AccessPoint",
+    "listeners": "AWS::ElasticLoadBalancingV2::Listener",
+    "target_groups": "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "load_balancers": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "log_groups": "AWS::Logs::LogGroup",
+    "kms_keys": "AWS::KMS::Key",
+}
+
+
+def concerns(collection: Collection, operation: str) -> bool:
+    """Whether a collection error from ``operation`` may leave this collection incomplete."""
+    if not collection.operations or not operation or "Tags" in operation:
+        return True
+    return any(word in operation for word in collection.operations)

@@ -1,0 +1,91 @@
+"""Reading IAM policy documents for privilege: administrator, PassRole, wildcard data access."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from ecsguard.model.services import IamRole
+
+ADMIN_MANAGED = {"AdministratorAccess", "IAMFullAccess", "PowerUserAccess"}
+DATA_SERVICES = {
+    "s3",
+    "dynamodb",
+    "secretsmanager",
+    "kms",
+    "ssm",
+    "rds",
+    "rds-data",
+    "sqs",
+    "sns",
+    "kinesis",
+    "elasticfilesystem",
+}
+
+
+def parse_document(doc: Any) -> dict[str, Any] | None:
+    """A policy document from the API (dict, JSON text or URL-encoded JSON), or None."""
+    if isinstance(doc, dict):
+        return doc
+    if not isinstance(doc, str) or not doc:
+        return None
+    for text in (doc, urllib.parse.unquote(doc)):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict):
+            return parsed
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def statement_risks(doc: dict[str, Any]) -> list[str]:
+    """Reasons a policy document is over-privileged (empty when it is not)."""
+    risks: list[str] = []
+    for stmt in _as_list(doc.get("Statement")):
+        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+            continue
+        resources = [str(r) for r in _as_list(stmt.get("Resource"))]
+        any_resource = "*" in resources
+        if "NotAction" in stmt and any_resource:
+            risks.append("Allow with NotAction on Resource *")
+            continue
+        for action in (str(a).lower() for a in _as_list(stmt.get("Action"))):
+            if action in ("*", "*:*"):
+                risks.append("Action * (administrator)")
+            elif action in ("iam:passrole", "iam:*", "iam:pass*") and any_resource:
+                risks.append(f"{action} on Resource * (privilege escalation)")
+            elif any_resource and action.endswith(":*") and action[:-2] in DATA_SERVICES:
+                risks.append(f"{action} on Resource * (wildcard data access)")
+    return list(dict.fromkeys(risks))
+
+
+def role_risks(role: IamRole) -> tuple[list[str], list[str]]:
+    """(risks, policies whose documents are missing) for every policy of a role."""
+    risks: list[str] = []
+    missing: list[str] = []
+    for attached in role.attached_policies:
+        name = attached.policy_name or (attached.policy_arn or "").rsplit("/", 1)[-1]
+        arn = attached.policy_arn or ""
+        if name in ADMIN_MANAGED and (not arn or ":aws:policy/" in arn):
+            risks.append(f"AWS managed policy {name}")
+            continue
+        doc = parse_document(attached.policy_document)
+        if doc is None:
+            missing.append(name)
+            continue
+        risks += [f"{name}: {r}" for r in statement_risks(doc)]
+    for inline in role.role_policy_list:
+        doc = parse_document(inline.policy_document)
+        if doc is None:
+            missing.append(inline.policy_name or "inline policy")
+            continue
+        risks += [f"{inline.policy_name}: {r}" for r in statement_risks(doc)]
+    return risks, missing
