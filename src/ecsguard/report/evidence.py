@@ -30,7 +30,7 @@ STATUSES: tuple[str, ...] = (
 )
 
 
-class ResourceResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ResourceResult(msgspec.Struct, kw_only=True):
     finding_id: str
     status: str
     severity: str
