@@ -1,0 +1,172 @@
+"""Computes a scope report from an inventory: graph, reachability, declarations, rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ecsguard.model import Inventory
+from ecsguard.scope import ports as P
+from ecsguard.scope.build_ecs import EcsBuilder
+from ecsguard.scope.build_net import NetBuilder
+from ecsguard.scope.classify import Classifier
+from ecsguard.scope.components import Component, ScopeGraph
+from ecsguard.scope.declare import Declaration, Flow
+from ecsguard.scope.flows import FlowChecker, resolve_flows
+from ecsguard.scope.netid import Network
+from ecsguard.scope.policy import ScopePolicy
+from ecsguard.scope.reach import ReachEngine, ReachResult
+from ecsguard.scope.report import build_report
+from ecsguard.scope.support import SupportRules
+from ecsguard.scope.verdict import finish
+
+ERROR_KINDS: dict[str, frozenset[str]] = {
+    "ecs": frozenset({"service", "task_group", "task_definition", "task", "cluster", "container_instance", "capacity_provider"}),
+    "ec2": frozenset({"service", "task_group", "task", "container_instance", "instance", "load_balancer", "data_store",
+                      "security_group", "network_acl", "route_table", "vpc_endpoint", "file_system"}),
+    "elbv2": frozenset({"load_balancer", "listener", "target_group", "service"}),
+    "iam": frozenset({"role", "service", "task_group", "task_definition"}),
+}  # fmt: skip
+
+
+def compute_scope(
+    inv: Inventory,
+    *,
+    policy: ScopePolicy | None = None,
+    overrides: dict[str, Declaration] | None = None,
+    flows: list[Flow] | None = None,
+) -> dict[str, Any]:
+    """The scope report (DESIGN §3.4) of ``inv`` as a JSON-ready dict."""
+    policy = policy or ScopePolicy()
+    flows = flows or []
+    sg = ScopeGraph()
+    net = Network(inv)
+    ecsb = EcsBuilder(inv, sg, overrides or {})
+    ecsb.build()
+    NetBuilder(inv, sg, net, ecsb).build()
+    _resource_edges(sg)
+    engine = ReachEngine(inv, net, policy)
+    res = engine.run()
+    _network_edges(sg, net, res)
+    _collection_errors(inv, sg)
+    flow_ends, unknowns = resolve_flows(sg, flows)
+    cl = Classifier(sg, policy, flow_ends, net, engine.router)
+    cl.run_cde()
+    SupportRules(cl, inv).run()
+    checker = FlowChecker(sg, engine)
+    events = _inconsistent(sg, flow_ends) + checker.blocked(flows)
+    if flows:
+        events += checker.undeclared(flows, cl.cde)
+    for cid in cl.cde:
+        if res.wide_egress and any(c in res.wide_egress for c in sg.components[cid].classes):
+            sg.components[cid].flags.add("egress-unrestricted")
+    categories = finish(cl, ecsb)
+    return build_report(sg, cl.reasons, categories, events, unknowns)
+
+
+def _resource_edges(sg: ScopeGraph) -> None:
+    for wid, wl in sg.workloads.items():
+        for etype, targets in (
+            ("task_role", wl.task_roles), ("execution_role", wl.exec_roles), ("reads_secret", wl.secrets),
+            ("logs_to", wl.log_groups), ("pulls_image", wl.repositories), ("registered_in", wl.namespaces),
+            ("mounts", set(wl.volumes)),
+        ):  # fmt: skip
+            for t in targets:
+                sg.link(wid, t, etype)
+        for host in wl.hosts:
+            sg.link(wid, host, "runs_on")
+        for host in wl.may_hosts - wl.hosts:
+            sg.link(wid, host, "may_run_on")
+
+
+def _network_edges(sg: ScopeGraph, net: Network, res: ReachResult) -> None:
+    by_class: dict[int, list[str]] = defaultdict(list)
+    for cid, comp in sg.components.items():
+        if comp.kind == "task":
+            continue
+        for c in comp.classes:
+            by_class[c].append(cid)
+    for c, comps in by_class.items():
+        for cid in comps:
+            sg.components[cid].unknown.extend(
+                u for u in res.unknown.get(c, []) if u not in sg.components[cid].unknown
+            )
+    for (s, d), reach in res.pairs.items():
+        for a in by_class.get(s, ()):
+            for b in by_class.get(d, ()):
+                if a == b:
+                    continue
+                data = sg.edge(a, b, "can_reach")
+                if data is None:
+                    sg.link(
+                        a,
+                        b,
+                        "can_reach",
+                        _ps=reach.ports,
+                        evidence=list(reach.evidence),
+                        mode=reach.mode,
+                    )
+                else:
+                    data["_ps"] = P.union(data["_ps"], reach.ports)
+                    data["evidence"].extend(e for e in reach.evidence if e not in data["evidence"])
+    if res.public:
+        sg.add(Component("external:internet", "external", "internet", flags={"external"}))
+    for d, (ps, ev) in res.public.items():
+        for b in by_class.get(d, ()):
+            sg.components[b].flags.add("public-entry")
+            data = sg.edge("external:internet", b, "public_entry")
+            if data is None:
+                sg.link("external:internet", b, "public_entry", _ps=ps, evidence=list(ev))
+            else:
+                data["_ps"] = P.union(data["_ps"], ps)
+    for _a, _b, data in sg.g.edges(data=True):
+        if "_ps" in data:
+            data["ports"] = P.label(data["_ps"])
+
+
+def _collection_errors(inv: Inventory, sg: ScopeGraph) -> None:
+    """Fail closed: what a collection error may hide is unknown, never out of scope."""
+    for err in inv.errors:
+        text = f"collection error ({err.service} {err.operation} in {err.region or 'all regions'}): {err.message}"
+        hit = sg.resolve(err.resource) if err.resource else None
+        if hit is not None:
+            sg.components[hit].unknown.append(text)
+            continue
+        kinds = ERROR_KINDS.get(err.service)
+        for comp in sg.components.values():
+            if (kinds is None or comp.kind in kinds) and (
+                not err.region or not comp.region or comp.region == err.region
+            ):
+                if kinds is None and comp.kind in ("external",):
+                    continue
+                if text not in comp.unknown:
+                    comp.unknown.append(text)
+
+
+def _inconsistent(
+    sg: ScopeGraph, flow_ends: dict[str, list[tuple[str, str, str]]]
+) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for cid, comp in sg.components.items():
+        decl = comp.declaration
+        card = [f for f, _o, kind in flow_ends.get(cid, []) if kind == "card"]
+        if (
+            decl is not None
+            and decl.labelled
+            and not decl.handles_chd
+            and card
+            and comp.kind != "external"
+        ):
+            events.append({"type": "DECLARATION_INCONSISTENT", "component": cid,
+                           "text": f"{comp.name} is declared not to handle cardholder data ({decl.source}) but is an endpoint of card-data flow(s) {', '.join(sorted(card))}"})  # fmt: skip
+        tag = comp.meta.get("tag_declaration")
+        if (
+            isinstance(tag, Declaration)
+            and decl is not None
+            and decl.source == "scope.yaml"
+            and tag.labelled
+            and tag.handles_chd != decl.handles_chd
+        ):
+            events.append({"type": "DECLARATION_INCONSISTENT", "component": cid,
+                           "text": f"{comp.name}: tags ({tag.source}) and scope.yaml disagree on cardholder data; scope.yaml wins"})  # fmt: skip
+    return events

@@ -1,0 +1,396 @@
+"""Rules S1-S5 (connected-to, security-impacting), U1, O1 and A1, over a fixed CDE set."""
+
+from __future__ import annotations
+
+from ecsguard.model import Inventory
+from ecsguard.scope import iam
+from ecsguard.scope import ports as P
+from ecsguard.scope.classify import Classifier
+from ecsguard.scope.reasons import Reason
+
+
+class SupportRules:
+    def __init__(self, cl: Classifier, inv: Inventory) -> None:
+        self.cl = cl
+        self.sg = cl.sg
+        self.inv = inv
+        self.policies: dict[str, iam.RolePolicies] = {}
+        for role in inv.iam_roles:
+            self.policies[role.id] = iam.role_policies(role)
+
+    def run(self) -> None:
+        self._role_unknowns()
+        self.s1()
+        self.s1b()
+        self.s2()
+        self.s3_s4()
+        self.s5()
+
+    def _role_unknowns(self) -> None:
+        """A workload whose task role's permissions are unknown may reach the CDE (fail closed)."""
+        for wid, wl in self.sg.workloads.items():
+            for role in sorted(wl.task_roles):
+                pol = self.policies.get(role)
+                gaps = list(pol.unknown) if pol else list(self.sg.components[role].unknown)
+                for gap in gaps[:2]:
+                    text = f"task role {self.cl.name(role)}: {gap}"
+                    if text not in self.sg.components[wid].unknown:
+                        self.sg.components[wid].unknown.append(text)
+                if pol and pol.unknown:
+                    self.sg.components[role].unknown.extend(
+                        g for g in pol.unknown if g not in self.sg.components[role].unknown
+                    )
+
+    def add(self, cid: str, reason: Reason) -> None:
+        if cid not in self.cl.cde and cid in self.sg.components:
+            self.cl.add(cid, reason)
+
+    # S1: network paths to/from the CDE, first hop plus forwarders
+    def s1(self) -> None:
+        cde = self.cl.cde
+        for a, b, key, data in self.sg.g.edges(keys=True, data=True):
+            if key != "can_reach":
+                continue
+            ev, ports = tuple(data.get("evidence", [])), data.get("ports", "")
+            if b in cde and a not in cde:
+                self.add(
+                    a,
+                    Reason(
+                        "S1",
+                        "can-reach-cde",
+                        f"can connect to CDE component {self.cl.name(b)} on {ports}",
+                        (a, b),
+                        ev,
+                    ),
+                )
+            if a in cde and b not in cde:
+                self.add(
+                    b,
+                    Reason(
+                        "S1",
+                        "reachable-from-cde",
+                        f"CDE component {self.cl.name(a)} can connect to it on {ports}",
+                        (b, a),
+                        ev,
+                    ),
+                )
+        for f, comp in self.sg.components.items():
+            if f in cde or not (comp.declaration and comp.declaration.forwards):
+                continue
+            targets = [b for b in self.sg.out(f, "can_reach") if b in cde]
+            if not targets:
+                continue
+            for x in self.sg.into(f, "can_reach"):
+                if x not in cde:
+                    t = targets[0]
+                    ev = tuple((self.sg.edge(x, f, "can_reach") or {}).get("evidence", []))
+                    self.add(
+                        x,
+                        Reason(
+                            "S1",
+                            "via-forwarder",
+                            f"can reach forwarder {comp.name} (pci:forwards), which can reach CDE component {self.cl.name(t)}",
+                            (x, f, t),
+                            ev,
+                        ),
+                    )
+        for lb in cde:
+            if self.sg.components[lb].kind != "load_balancer":
+                continue
+            for tg in self.sg.out(lb, "forwards"):
+                for w in self.sg.out(tg, "forwards"):
+                    if w not in cde:
+                        self.add(
+                            tg,
+                            Reason(
+                                "S1",
+                                "shared-lb-target",
+                                f"target group of CDE load balancer {self.cl.name(lb)}",
+                                (tg, lb),
+                            ),
+                        )
+                        self.add(
+                            w,
+                            Reason(
+                                "S1",
+                                "shared-lb-target",
+                                f"target of CDE load balancer {self.cl.name(lb)} (shared listener)",
+                                (w, tg, lb),
+                            ),
+                        )
+
+    # S1b: declared flows with the CDE; data resources CDE roles can use
+    def s1b(self) -> None:
+        for cid, ends in self.cl.flow_ends.items():
+            for flow_id, other, _kind in ends:
+                if other in self.cl.cde:
+                    self.add(
+                        cid,
+                        Reason(
+                            "S1b",
+                            "flow-with-cde",
+                            f"declared flow {flow_id} with CDE component {self.cl.name(other)}",
+                            (cid, other),
+                            (flow_id,),
+                        ),
+                    )
+        stores = [c for c in self.sg.components.values() if c.kind in ("queue", "bucket")]
+        for wid in self.cl.workloads_in_cde():
+            for role in self.sg.workloads[wid].task_roles:
+                pol = self.policies.get(role)
+                if pol is None:
+                    continue
+                for store in stores:
+                    actions = iam.SQS_RW if store.kind == "queue" else iam.S3_RW
+                    resource = store.id if store.kind == "queue" else f"{store.id}/*"
+                    policy = pol.allows(actions, resource)
+                    if policy:
+                        self.add(
+                            store.id,
+                            Reason(
+                                "S1b",
+                                "cde-role-access",
+                                f"CDE workload {self.cl.name(wid)} can read or write it (role {self.cl.name(role)}, policy {policy})",
+                                (store.id, role, wid),
+                                (policy,),
+                            ),
+                        )
+
+    # S2: co-tenancy on EC2 hosts
+    def s2(self) -> None:
+        cde_hosts = {h for h in self.cl.cde if self.sg.components[h].kind == "container_instance"}
+        for wid, wl in self.sg.workloads.items():
+            for host in sorted(wl.hosts & cde_hosts):
+                self.add(
+                    wid,
+                    Reason(
+                        "S2",
+                        "cotenancy",
+                        f"runs on EC2 host {self.cl.name(host)} with CDE tasks (no task isolation on EC2)",
+                        (wid, host),
+                    ),
+                )
+                break
+            else:
+                for host in sorted(wl.may_hosts & cde_hosts):
+                    self.add(
+                        wid,
+                        Reason(
+                            "S2",
+                            "cotenancy",
+                            f"may be placed on EC2 host {self.cl.name(host)}, which runs CDE tasks",
+                            (wid, host),
+                        ),
+                    )
+                    break
+
+    def cde_resources(self) -> dict[str, str]:
+        """Resources of CDE workloads and stores that other principals must not reach."""
+        out: dict[str, str] = {}
+        for wid in self.cl.workloads_in_cde():
+            wl = self.sg.workloads[wid]
+            for s in wl.secrets:
+                out[s] = "secret"
+            for r in wl.repositories:
+                out[r] = "repository"
+        for cid in self.cl.cde:
+            comp = self.sg.components[cid]
+            if comp.kind in ("bucket", "queue", "file_system", "secret"):
+                out[cid] = comp.kind
+        for cid in list(out):
+            for key in self.sg.out(cid, "uses_key"):
+                out[key] = "key"
+        return out
+
+    # S3/S4: shared task roles, roles reaching CDE resources, shared secrets/volumes/log groups
+    def s3_s4(self) -> None:
+        cde_wl = self.cl.workloads_in_cde()
+        role_of: dict[str, str] = {}
+        secret_of: dict[str, str] = {}
+        log_of: dict[str, str] = {}
+        vol_of: dict[str, tuple[str, bool]] = {}
+        for wid in cde_wl:
+            wl = self.sg.workloads[wid]
+            role_of.update({r: wid for r in wl.task_roles})
+            secret_of.update({s: wid for s in wl.secrets})
+            log_of.update({g: wid for g in wl.log_groups})
+            vol_of.update({v: (wid, rw) for v, rw in wl.volumes.items()})
+        resources = self.cde_resources()
+        for wid, wl in self.sg.workloads.items():
+            if wid in self.cl.cde:
+                continue
+            for r in sorted(wl.task_roles & role_of.keys()):
+                reach = self.role_reach(r, resources)
+                extra = f"; the role can reach {', '.join(reach)}" if reach else ""
+                self.add(
+                    wid,
+                    Reason(
+                        "S3",
+                        "shared-task-role",
+                        f"shares task role {self.cl.name(r)} with CDE workload {self.cl.name(role_of[r])}{extra}",
+                        (wid, r, role_of[r]),
+                    ),
+                )
+            for r in sorted(wl.task_roles - role_of.keys()):
+                for what in self.role_reach(r, resources)[:3]:
+                    self.add(
+                        wid,
+                        Reason(
+                            "S3",
+                            "role-reaches-cde",
+                            f"its task role {self.cl.name(r)} can reach {what}",
+                            (wid, r),
+                        ),
+                    )
+            for s in sorted(wl.secrets & secret_of.keys()):
+                self.add(
+                    wid,
+                    Reason(
+                        "S4",
+                        "shared-secret",
+                        f"reads secret {self.cl.name(s)}, also used by CDE workload {self.cl.name(secret_of[s])}",
+                        (wid, s, secret_of[s]),
+                    ),
+                )
+            for v, rw in sorted(wl.volumes.items()):
+                if v in vol_of and (rw or vol_of[v][1]):
+                    self.add(
+                        wid,
+                        Reason(
+                            "S4",
+                            "shared-volume",
+                            f"mounts file system {self.cl.name(v)} {'read-write' if rw else 'read-only'}, shared with CDE workload {self.cl.name(vol_of[v][0])}",
+                            (wid, v, vol_of[v][0]),
+                        ),
+                    )
+            for g in sorted(wl.log_groups & log_of.keys()):
+                self.add(
+                    wid,
+                    Reason(
+                        "S4",
+                        "shared-log-group",
+                        f"writes to log group {self.cl.name(g)} of CDE workload {self.cl.name(log_of[g])}",
+                        (wid, g, log_of[g]),
+                    ),
+                )
+
+    def role_reach(self, role: str, resources: dict[str, str]) -> list[str]:
+        pol = self.policies.get(role)
+        if pol is None:
+            return []
+        actions = {"secret": iam.SECRET_READ + iam.SSM_READ, "key": iam.KMS_USE, "repository": iam.ECR_WRITE,
+                   "bucket": iam.S3_RW, "queue": iam.SQS_RW, "file_system": ("elasticfilesystem:ClientWrite",)}  # fmt: skip
+        out: list[str] = []
+        for rid, kind in sorted(resources.items()):
+            target = f"{rid}/*" if kind == "bucket" else rid
+            policy = pol.allows(actions[kind], target)
+            if policy:
+                out.append(f"CDE {kind} {self.cl.name(rid)} (policy {policy})")
+        if pol.allows(iam.ADMIN, "*"):
+            out.append("ECS/security-group administration of the CDE")
+        return out
+
+    # S5: supporting services of the CDE
+    def s5(self) -> None:
+        for wid in self.cl.workloads_in_cde():
+            wl = self.sg.workloads[wid]
+            name = self.cl.name(wid)
+            pairs = [(r, "cde-role", "task role") for r in wl.task_roles]
+            pairs += [(r, "cde-role", "task execution role") for r in wl.exec_roles]
+            pairs += [(s, "cde-secret", "secret") for s in wl.secrets]
+            pairs += [(g, "cde-audit-logs", "log group (audit log storage)") for g in wl.log_groups]
+            pairs += [
+                (r, "cde-image-repository", "image repository (deployment of objects to the CDE)")
+                for r in wl.repositories
+            ]
+            pairs += [
+                (n, "cde-name-resolution", "service discovery namespace (name resolution)")
+                for n in wl.namespaces
+            ]
+            pairs += [(v, "cde-volume", "file system") for v in wl.volumes]
+            pairs += [(c, "cde-capacity", "capacity provider") for c in wl.capacity_providers]
+            if wl.cluster:
+                pairs.append((wl.cluster, "cde-orchestration", "cluster (container orchestration)"))
+            for cid, code, what in pairs:
+                self.add(cid, Reason("S5", code, f"{what} of CDE workload {name}", (cid, wid)))
+                for key in self.sg.out(cid, "uses_key"):
+                    self.add(
+                        key,
+                        Reason(
+                            "S5",
+                            "cde-key",
+                            f"KMS key protecting {what} {self.cl.name(cid)} of CDE workload {name}",
+                            (key, cid, wid),
+                        ),
+                    )
+        for cid in list(self.cl.cde):
+            for key in self.sg.out(cid, "uses_key"):
+                self.add(
+                    key,
+                    Reason(
+                        "S5", "cde-key", f"KMS key of CDE component {self.cl.name(cid)}", (key, cid)
+                    ),
+                )
+        self._segmentation()
+        resources = self.cde_resources()
+        for role in self.policies:
+            pol = self.policies[role]
+            if pol.allows(iam.ADMIN, "*"):
+                self.add(
+                    role,
+                    Reason(
+                        "S5",
+                        "administers-cde",
+                        "can change CDE services, task definitions or security groups (ecs:UpdateService/RegisterTaskDefinition/ExecuteCommand, ec2:AuthorizeSecurityGroup*)",
+                        (role,),
+                    ),
+                )
+            for what in self.role_reach(role, resources)[:1]:
+                self.add(role, Reason("S5", "reaches-cde-resource", f"can reach {what}", (role,)))
+
+    def _segmentation(self) -> None:
+        net = self.cl.net
+        for cid in sorted(self.cl.cde):
+            for c in self.sg.components[cid].classes:
+                klass = net.classes[c]
+                for gid in klass.sgs:
+                    sg_id = self.sg.resolve(gid)
+                    if sg_id:
+                        self.add(
+                            sg_id,
+                            Reason(
+                                "S5",
+                                "cde-segmentation-control",
+                                f"security group of CDE component {self.cl.name(cid)} (segmentation control)",
+                                (sg_id, cid),
+                            ),
+                        )
+                    sg = net.sgs.get(gid)
+                    for rule in sg.rules if sg else ():
+                        if (
+                            rule.direction == "ingress"
+                            and rule.peer_kind == "sg"
+                            and rule.peer != gid
+                        ):
+                            ref = self.sg.resolve(rule.peer)
+                            if ref:
+                                self.add(
+                                    ref,
+                                    Reason(
+                                        "S5",
+                                        "grants-cde-access",
+                                        f"membership grants access to CDE component {self.cl.name(cid)} ({P.label(P.rule_ports(rule.protocol, rule.from_port, rule.to_port))})",
+                                        (ref, cid),
+                                        (rule.rule_id,),
+                                    ),
+                                )
+                for rid in self.cl.router.controls(klass):
+                    self.add(
+                        rid,
+                        Reason(
+                            "S5",
+                            "cde-segmentation-control",
+                            f"network ACL or route table of the subnet of CDE component {self.cl.name(cid)}",
+                            (rid, cid),
+                        ),
+                    )
