@@ -83,28 +83,27 @@ class RuntimeState:
     # ---- fields read by compiled rules
 
     def ancestor_names(self, e: dict[str, Any]) -> list[str]:
-        """Names of the subject's ancestors, nearest first (event data, then the tree)."""
-        names: list[str] = []
-        scope = _scope_key(e)
+        """Names of the subject's ancestors, nearest first: the event's own chain, then the tree."""
+        chain: list[dict[str, Any]] = []
         if e.get("class_uid") == _PROCESS:
-            parent = (e.get("actor") or _E).get("process") or (e.get("process") or _E).get("parent_process") or _E
+            parent = (e.get("actor") or _E).get("process") or (e.get("process") or _E).get("parent_process")
         else:
-            parent = _subject(e).get("parent_process") or _E
-        if not isinstance(parent, dict):
-            return names
-        pid = parent.get("pid")
-        if isinstance(parent.get("name"), str):
-            names.append(parent["name"])
-        seen = 0
-        while pid is not None and seen < 12:
-            seen += 1
-            entry = self.procs.get((scope, pid))
+            parent = _subject(e).get("parent_process")
+        while isinstance(parent, dict) and len(chain) < 4:
+            chain.append(parent)
+            parent = parent.get("parent_process")
+        names = [c["name"] for c in chain if isinstance(c.get("name"), str)]
+        pid = chain[-1].get("pid") if chain else None
+        entry = self.procs.get((_scope_key(e), pid)) if pid is not None else None
+        pid = entry[1] if entry else None
+        scope = _scope_key(e)
+        for _ in range(12):  # bounded: a corrupt tree may contain cycles
+            entry = self.procs.get((scope, pid)) if pid is not None else None
             if entry is None:
                 break
-            name, pid = entry
-            if seen > 1 or not names:
-                if isinstance(name, str):
-                    names.append(name)
+            if isinstance(entry[0], str):
+                names.append(entry[0])
+            pid = entry[1]
         return names
 
     def ancestor_name(self, e: dict[str, Any], depth: int) -> str | None:
