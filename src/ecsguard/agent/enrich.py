@@ -9,6 +9,7 @@ are cached and refreshes rate-limited, so an unknown container costs at most one
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -196,9 +197,14 @@ class Enricher:
             self._last_refresh = now
             self.refresh()
             ctx = self._known.get(container_id)
-            if ctx is not None:
-                return ctx
-        ctx = self._from_docker(container_id) or ContainerContext(container_id)
+        docker = self._from_docker(container_id)
+        if ctx is None:
+            ctx = docker or ContainerContext(container_id)
+        elif docker is not None and not ctx.image_name:
+            # The introspection API names the task but not the image; Docker's config does.
+            ctx = dataclasses.replace(
+                ctx, image_name=docker.image_name, image_tag=docker.image_tag
+            )
         self._known[container_id] = ctx
         return ctx
 

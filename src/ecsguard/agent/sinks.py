@@ -6,6 +6,7 @@ One-method adapters (``emit`` plus ``close``), chosen by spec string through ``S
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import IO, Any, Protocol
 
@@ -32,9 +33,8 @@ class EventSink(Protocol):
 def flush_idle(sinks: list[EventSink]) -> None:
     """The capture is idle: push out buffered lines so readers see events promptly."""
     for sink in sinks:
-        flush = getattr(sink, "flush", None)
-        if isinstance(sink, StreamEventSink) and flush is not None:
-            flush()
+        if isinstance(sink, StreamEventSink | DetectSink):
+            sink.flush()
 
 
 class StreamEventSink:
@@ -94,6 +94,14 @@ class DetectSink:
         for alert in self.engine.process(event):
             self.alerts += 1
             self.alert_sink.emit(alert)
+
+    def flush(self) -> None:
+        """Release alerts whose aggregation window has closed by wall-clock time."""
+        for alert in self.engine.tick(time.time_ns() // 1_000_000):
+            self.alerts += 1
+            self.alert_sink.emit(alert)
+        # Runtime alert sinks flush on close; a live agent's stdout readers should not wait.
+        sys.stdout.flush()
 
     def close(self) -> None:
         for alert in self.engine.flush():
