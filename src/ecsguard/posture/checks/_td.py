@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsguard.model.ecs import ContainerDefinition, TaskDefinition
-from ecsguard.posture.outcome import Outcome, error, fail, undetermined, unknown_at
+from ecsguard.posture.outcome import Outcome, error, fail, passed, undetermined, unknown_at
 
 Judge = Callable[[ContainerDefinition], tuple[Any, str] | None]
 
@@ -29,8 +29,13 @@ def per_container(td: TaskDefinition, field: str, judge: Judge) -> list[Outcome]
             out.append(
                 fail(f"containerDefinitions[{index}].{field}", verdict[0], f"{label}: {verdict[1]}")
             )
-    if not td.container_definitions and not out:
-        out.append(error("containerDefinitions", "task definition has no container definitions"))
+    if not out:
+        if not td.container_definitions:
+            out.append(
+                error("containerDefinitions", "task definition has no container definitions")
+            )
+        else:
+            out.append(passed(f"containerDefinitions[*].{field}"))
     return out
 
 

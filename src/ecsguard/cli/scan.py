@@ -1,0 +1,196 @@
+"""``ecsguard scan`` (posture checks over any input) and ``ecsguard checks`` (the catalogue)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ecsguard.config import load_config
+from ecsguard.errors import UsageError
+from ecsguard.model import Inventory
+from ecsguard.posture.result import SEVERITIES, ScanResult
+
+FORMATS = ("json", "table", "sarif", "asff", "ocsf", "csv", "html")
+
+
+def _inventory(inputs: tuple[str, ...], live: bool, live_opts: dict[str, Any]) -> Inventory:
+    if live == bool(inputs):
+        raise UsageError("give INPUT files or --live (not both, not neither)")
+    if inputs:
+        from ecsguard.collect.load import load_inputs
+
+        return load_inputs(inputs)
+    from ecsguard.collect import aws
+    from ecsguard.collect.snapshot import load_snapshot
+    from ecsguard.model import InventoryBuilder
+
+    regions = live_opts.get("regions")
+    snapshot = aws.collect(
+        aws.CollectOptions(
+            regions=None if regions in (None, "all") else tuple(regions.split(",")),
+            profile=live_opts.get("profile"),
+            endpoint_url=live_opts.get("endpoint_url") or None,
+            all_revisions=bool(live_opts.get("all_revisions")),
+        )
+    )
+    builder = InventoryBuilder()
+    load_snapshot(snapshot, "live", builder)
+    return builder.build()
+
+
+def render(result: ScanResult, fmt: str, frameworks: tuple[str, ...], inv: Inventory) -> str:
+    if fmt == "json":
+        from ecsguard.posture.jsonout import render_json
+
+        return render_json(result)
+    try:
+        from ecsguard import report
+    except ImportError:
+        raise UsageError(f"format {fmt} needs ecsguard.report, which is not installed") from None
+    return report.render(
+        result,
+        fmt,
+        frameworks=list(frameworks) or None,
+        account_id=inv.account_id,
+        color=fmt == "table" and sys.stdout.isatty(),
+    )
+
+
+@click.command("scan")
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option("--live", is_flag=True, help="Collect from AWS now instead of reading INPUT files.")
+@click.option("--regions", metavar="r1,r2|all", help="With --live: regions to read.")
+@click.option("--profile", help="With --live: AWS profile.")
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="With --live: endpoint (moto).")
+@click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    metavar="ID",
+    help="Only checks mapped to this framework (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", default="-", help="Output file (default stdout).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 1 when a failing (or undetermined) finding is at or above this severity [default: info].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="ecsguard.toml (default ./ecsguard.toml if present).",
+)
+@click.option(
+    "--all-revisions",
+    is_flag=True,
+    help="Judge every task-definition revision, not only the latest ACTIVE one per family.",
+)
+@click.option("--legacy", is_flag=True, help="Also run retired controls (Security Hub ECS.1).")
+@click.option(
+    "--check",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Run only this check id or prefix (repeatable).",
+)
+@click.option(
+    "--skip-check",
+    "skip",
+    multiple=True,
+    metavar="ID",
+    help="Skip this check id or prefix (repeatable).",
+)
+@click.option(
+    "--scope",
+    "scope_path",
+    metavar="SCOPE.json",
+    help="Scope report: mark findings with their PCI category.",
+)
+@click.option(
+    "--cde-only", is_flag=True, help="With --scope: keep only findings on CDE components."
+)
+@click.pass_context
+def scan(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    live: bool,
+    regions: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    frameworks: tuple[str, ...],
+    fmt: str,
+    output: str,
+    fail_on: str | None,
+    config_path: str | None,
+    all_revisions: bool,
+    legacy: bool,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    scope_path: str | None,
+    cde_only: bool,
+) -> None:
+    """Judge ECS posture: every check over every resource of the INPUTs (snapshot, CloudFormation,
+    Terraform plan, task definition) or of a live account."""
+    from ecsguard.posture.run import RunRequest, exit_code, run_scan
+    from ecsguard.posture.scope_marks import load_scope_categories
+
+    if cde_only and not scope_path:
+        raise UsageError("--cde-only needs --scope SCOPE.json")
+    config = load_config(config_path)
+    live_opts = {
+        "regions": regions,
+        "profile": profile,
+        "endpoint_url": endpoint_url,
+        "all_revisions": all_revisions,
+    }
+    inventory = _inventory(inputs, live, live_opts)
+    request = RunRequest(
+        all_revisions=all_revisions,
+        legacy=legacy,
+        only=only,
+        skip=skip,
+        frameworks=frameworks,
+        scope=load_scope_categories(scope_path) if scope_path else None,
+        cde_only=cde_only,
+    )
+    result = run_scan(inventory, config, request)
+    text = render(result, fmt, frameworks, inventory)
+    _write(text, output)
+    ctx.exit(exit_code(result, fail_on or config.posture.fail_on or "info"))
+
+
+def _write(text: str, output: str) -> None:
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@click.command("checks")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "markdown")),
+    default="table",
+    show_default=True,
+)
+@click.option("--all", "show_all", is_flag=True, help="Include legacy (retired) checks.")
+def checks(fmt: str, show_all: bool) -> None:
+    """List the shipped posture checks with severity and equivalent controls of other tools."""
+    from ecsguard.posture.catalogue import catalogue_json, catalogue_markdown, catalogue_table
+
+    if fmt == "json":
+        click.echo(catalogue_json(show_all))
+    elif fmt == "markdown":
+        click.echo(catalogue_markdown(), nl=False)
+    else:
+        click.echo(catalogue_table(show_all), nl=False)
