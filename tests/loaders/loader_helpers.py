@@ -19,16 +19,58 @@ ECSGUARD = str(Path(sys.executable).parent / "ecsguard")
 # Fields only a live account has (runtime state, timestamps, API-assigned ids) or API
 # defaults that a template leaves implicit; equivalence is judged without them.
 RUNTIME = {
-    "__id", "__origin", "__region", "Origin", "revision", "status", "registeredAt",
-    "registeredBy", "compatibilities", "requiresAttributes", "runningCount", "pendingCount",
-    "deployments", "createdAt", "createdBy", "roleArn", "platformFamily",
-    "schedulingStrategy", "deploymentController", "enableECSManagedTags",
-    "healthCheckGracePeriodSeconds", "registeredContainerInstancesCount", "runningTasksCount",
-    "activeServicesCount", "OwnerId", "DNSName", "State", "VpcId_lb", "ZoneName",
-    "LoadBalancerArns", "creationTime", "storedBytes", "arn", "logGroupClass", "CreationDate",
-    "RoleId", "KeyState", "HealthCheckProtocol", "ProtocolVersion", "IpAddressType", "cpu_0",
-    "hostPort", "UserId", "timeout", "Aliases", "MultiRegion", "__rules",
+    "__id",
+    "__origin",
+    "__region",
+    "Origin",
+    "revision",
+    "status",
+    "registeredAt",
+    "registeredBy",
+    "compatibilities",
+    "requiresAttributes",
+    "runningCount",
+    "pendingCount",
+    "deployments",
+    "createdAt",
+    "createdBy",
+    "roleArn",
+    "platformFamily",
+    "schedulingStrategy",
+    "deploymentController",
+    "enableECSManagedTags",
+    "healthCheckGracePeriodSeconds",
+    "registeredContainerInstancesCount",
+    "runningTasksCount",
+    "activeServicesCount",
+    "OwnerId",
+    "DNSName",
+    "State",
+    "VpcId_lb",
+    "ZoneName",
+    "LoadBalancerArns",
+    "creationTime",
+    "storedBytes",
+    "arn",
+    "logGroupClass",
+    "CreationDate",
+    "RoleId",
+    "KeyState",
+    "HealthCheckProtocol",
+    "ProtocolVersion",
+    "IpAddressType",
+    "cpu_0",
+    "hostPort",
+    "UserId",
+    "timeout",
+    "Aliases",
+    "MultiRegion",
+    "__rules",
+    "availabilityZoneRebalancing",
+    "enableFaultInjection",
 }
+# Load balancer attributes the fixtures set explicitly (an API reply lists all of them).
+LB_ATTRIBUTES = {"routing.http.drop_invalid_header_fields.enabled"}
 
 
 def load(*names: str) -> Inventory:
@@ -81,13 +123,23 @@ def normalised(inv: Inventory) -> dict[str, dict[str, Any]]:
                     del container["cpu"]
         if res.TYPE == "AWS::ElasticLoadBalancingV2::LoadBalancer":
             data.pop("VpcId", None)
+            data["Attributes"] = [
+                a for a in data.get("Attributes", ()) if a["Key"] in LB_ATTRIBUTES
+            ]
         if res.TYPE == "AWS::IAM::Role":
             for policy in data.get("AttachedPolicies", []):
                 policy.pop("PolicyDocument", None)
         if res.TYPE == "AWS::EC2::SecurityGroup":
             data["rules"] = sorted(
-                (r.direction, r.protocol, r.from_port, r.to_port, r.peer_kind,
-                 tokens.get(r.peer, r.peer), r.description or "")
+                (
+                    r.direction,
+                    r.protocol,
+                    r.from_port,
+                    r.to_port,
+                    r.peer_kind,
+                    tokens.get(r.peer, r.peer),
+                    r.description or "",
+                )
                 for r in res.rules
             )
             data.pop("IpPermissions", None)
