@@ -1,0 +1,58 @@
+"""The store's fast redaction gives exactly ``ecsguard.redact.scrub``'s result."""
+
+from __future__ import annotations
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ecsguard.redact import scrub
+from ecsguard.store.redaction import fast_scrub, scrub_string
+from ecsguard.store.testing import sample_snapshot, snapshot_inventory
+
+SECRETISH = [
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "ghp_" + "a1B2" * 10,
+    "xoxb-1234567890-abcdef",
+    "sk_live_" + "x1" * 10,
+    "AIza" + "B" * 35,
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlMTIz",
+    "postgres://app:hunter2pw@db:5432/x",
+    "Bearer abcdefghijklmnopqrstuvwx",
+    "--password=s3cr3t mysql",
+    "api_key: 123456",
+    "K9x2mQ7vL4pZ8wR3tY6uB1nC5",
+    "plain value",
+    "\u00dcn\u00efc\u00f6d\u00e9 \u017fecret=x",  # long s: case-folds to s
+    "arn:aws:secretsmanager:us-east-1:1:secret:db",
+]
+names = st.sampled_from(["name", "value", "DB_PASSWORD", "apiKey", "LOG_LEVEL", "token", "x"])
+leaves = st.one_of(st.sampled_from(SECRETISH), st.text(max_size=40), st.integers(), st.none())
+docs = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(names, inner, max_size=4),
+        st.fixed_dictionaries(
+            {"name": st.sampled_from([*SECRETISH, "DB_PASSWORD"]), "value": inner}
+        ),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs)
+def test_fast_scrub_equals_scrub(doc: object) -> None:
+    assert fast_scrub(doc) == scrub(doc)
+
+
+def test_known_shapes() -> None:
+    for value in SECRETISH:
+        assert scrub_string(value) == scrub(value)
+    inv = snapshot_inventory(sample_snapshot(env={"DB_PASSWORD": "x", "T": SECRETISH[3]}))
+    for record in inv.resources():
+        body = msgspec.to_builtins(record)
+        assert fast_scrub(body) == scrub(body)
