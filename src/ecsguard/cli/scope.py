@@ -1,0 +1,141 @@
+"""``ecsguard scope``: PCI DSS scope of an ECS estate, with reasons, diagrams and drift."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import orjson
+
+from ecsguard.errors import InputError, UsageError
+
+FORMATS = ("table", "json", "dot", "mermaid", "html")
+
+
+@click.command("scope")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--baseline",
+    "baseline",
+    metavar="INPUT",
+    help="Earlier snapshot/template or scope JSON to compare with (drift).",
+)
+@click.option(
+    "--since",
+    "since",
+    metavar="DATE",
+    help="Compare with the stored run at DATE (needs the history store).",
+)
+@click.option("--flows", "flows", metavar="dataflows.yaml", help="Declared data flows.")
+@click.option(
+    "--declarations", "declarations", metavar="scope.yaml", help="Declarations that override tags."
+)
+@click.option(
+    "--config",
+    "config",
+    metavar="ecsguard.toml",
+    help="Policy switches in [scope] (default: ./ecsguard.toml if present).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "-o", "--output", "output", metavar="FILE", help="Write here instead of standard output."
+)
+@click.option(
+    "--fail-on-drift",
+    is_flag=True,
+    help="Exit 1 when any event (drift, undeclared or blocked flow) is reported.",
+)
+@click.pass_context
+def scope(
+    ctx: click.Context,
+    inputs: tuple[str, ...],
+    baseline: str | None,
+    since: str | None,
+    flows: str | None,
+    declarations: str | None,
+    config: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on_drift: bool,
+) -> None:
+    """Compute which ECS components are CDE, connected-to, security-impacting or out of scope."""
+    from ecsguard.collect.load import load_inputs
+    from ecsguard.scope import declare
+    from ecsguard.scope.policy import load_policy
+
+    if since:
+        raise UsageError(
+            "--since needs the history store, which this build does not provide; use --baseline FILE"
+        )
+    if config is None and os.path.exists("ecsguard.toml"):
+        config = "ecsguard.toml"
+    policy = load_policy(config)
+    overrides = declare.load_overrides(declarations)
+    flow_list = declare.load_flows(flows)
+    report = _scope(load_inputs(list(inputs)), policy, overrides, flow_list)
+    if baseline:
+        from ecsguard.scope.drift import drift_events
+
+        old = _baseline(baseline, policy, overrides, flow_list)
+        report["events"] = drift_events(old, report) + report["events"]
+        report["baseline"] = baseline
+    report["inputs"] = list(inputs)
+    _write(_render(report, fmt), output)
+    ctx.exit(1 if fail_on_drift and report["events"] else 0)
+
+
+def _scope(inv: Any, policy: Any, overrides: Any, flows: Any) -> dict[str, Any]:
+    from ecsguard.scope.engine import compute_scope
+
+    return compute_scope(inv, policy=policy, overrides=overrides, flows=flows)
+
+
+def _baseline(path: str, policy: Any, overrides: Any, flows: Any) -> dict[str, Any]:
+    """A stored scope report (``ecsguard_scope``) is used as is; any other input is scoped."""
+    from ecsguard.collect.load import load_inputs, read_text
+
+    text = read_text(path)
+    if text.lstrip().startswith("{") and '"ecsguard_scope"' in text[:4096]:
+        try:
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(path, None, f"invalid JSON: {exc}") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("components"), list):
+            raise InputError(path, "components", "not a scope report")
+        return doc
+    return _scope(load_inputs([path]), policy, overrides, flows)
+
+
+def _render(report: dict[str, Any], fmt: str) -> str:
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if fmt == "json":
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n"
+    if fmt == "dot":
+        from ecsguard.scope.render_graph import render_dot
+
+        return render_dot(report, generated)
+    if fmt == "mermaid":
+        from ecsguard.scope.render_graph import render_mermaid
+
+        return render_mermaid(report)
+    if fmt == "html":
+        from ecsguard.scope.render_html import render_html
+
+        return render_html(report, generated)
+    from ecsguard.scope.render_table import render_table
+
+    return render_table(report)
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(output, None, f"cannot write: {exc.strerror or exc}") from None

@@ -1,0 +1,223 @@
+"""Scope drift (PCI DSS 12.5.2 "upon significant change"): events between a baseline scope
+report and the current one (PCI_SCOPING §2.7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsguard.scope.reasons import RANK
+
+WORKLOAD_KINDS = frozenset({"service", "task_group", "task_definition", "instance"})
+IN_SCOPE = frozenset({"cde", "connected-to", "security-impacting"})
+SUPPORT_EDGES = frozenset(
+    {
+        "task_role",
+        "execution_role",
+        "reads_secret",
+        "logs_to",
+        "pulls_image",
+        "registered_in",
+        "mounts",
+        "uses_key",
+        "in_cluster",
+    }
+)
+
+
+def _event(etype: str, component: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": etype, "component": component, "text": text, **extra}
+
+
+def drift_events(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Events that take ``old`` (baseline) to ``new``; both are scope reports (DESIGN §3.4)."""
+    before = {c["id"]: c for c in old.get("components", [])}
+    after = {c["id"]: c for c in new.get("components", [])}
+    events = _categories(before, after)
+    events += _declarations(before, after)
+    events += _paths(old, new, after)
+    events += _support(old, new, after)
+    return events
+
+
+def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for cid, comp in after.items():
+        name, cat = comp["name"], comp["category"]
+        first = comp["reasons"][0]["text"] if comp.get("reasons") else ""
+        prev = before.get(cid)
+        if prev is None:
+            if cat in IN_SCOPE and comp["kind"] in WORKLOAD_KINDS:
+                events.append(
+                    _event(
+                        "NEW_WORKLOAD_IN_SCOPE",
+                        cid,
+                        f"new {comp['kind']} {name} is {cat}: {first}",
+                        new=cat,
+                    )
+                )
+            elif cat in IN_SCOPE and comp["kind"] != "task":
+                events.append(
+                    _event(
+                        "SCOPE_EXPANDED",
+                        cid,
+                        f"new {comp['kind']} {name} is {cat}: {first}",
+                        old=None,
+                        new=cat,
+                    )
+                )
+            continue
+        was = prev["category"]
+        if RANK[cat] > RANK[was]:
+            events.append(
+                _event(
+                    "SCOPE_EXPANDED",
+                    cid,
+                    f"{comp['kind']} {name}: {was} -> {cat}: {first}",
+                    old=was,
+                    new=cat,
+                )
+            )
+            inherited = bool(comp.get("reasons")) and comp["reasons"][0]["code"] in (
+                "task-of",
+                "task-definition-of",
+            )
+            if was == "out-of-scope" and not inherited:
+                events.append(
+                    _event(
+                        "SEGMENTATION_BROKEN",
+                        cid,
+                        f"{comp['kind']} {name} was out of scope and now {cat}: {first}",
+                        old=was,
+                        new=cat,
+                    )
+                )
+        elif RANK[cat] < RANK[was]:
+            events.append(
+                _event(
+                    "SCOPE_REDUCED",
+                    cid,
+                    f"{comp['kind']} {name}: {was} -> {cat}: {first}",
+                    old=was,
+                    new=cat,
+                )
+            )
+    for cid, prev in before.items():
+        if cid not in after and prev["category"] in IN_SCOPE and prev["kind"] != "task":
+            events.append(
+                _event(
+                    "SCOPE_REDUCED",
+                    cid,
+                    f"{prev['kind']} {prev['name']} ({prev['category']}) no longer exists",
+                    old=prev["category"],
+                    new=None,
+                )
+            )
+    return events
+
+
+def _declarations(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for cid, comp in after.items():
+        prev = before.get(cid)
+        if prev is None or comp["kind"] == "task":
+            continue
+        old_d, new_d = _decl(prev), _decl(comp)
+        if old_d != new_d:
+            events.append(
+                _event(
+                    "CHD_DECLARATION_CHANGED",
+                    cid,
+                    f"{comp['kind']} {comp['name']}: declaration {old_d or 'none'} -> {new_d or 'none'}",
+                    old=old_d,
+                    new=new_d,
+                )
+            )
+    return events
+
+
+def _decl(comp: dict[str, Any]) -> dict[str, Any] | None:
+    decl = comp.get("declaration")
+    if not decl:
+        return None
+    return {
+        k: v for k, v in decl.items() if k in ("chd", "sad", "classification", "forwards")
+    } or None
+
+
+def _edges(
+    report: dict[str, Any], types: frozenset[str]
+) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {
+        (e["from"], e["to"], e["type"]): e for e in report.get("edges", []) if e["type"] in types
+    }
+
+
+def _paths(old: dict[str, Any], new: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    cde = {cid for cid, c in after.items() if c["category"] == "cde"}
+    before = _edges(old, frozenset({"can_reach", "public_entry"}))
+    for key, edge in _edges(new, frozenset({"can_reach", "public_entry"})).items():
+        a, b, etype = key
+        prev = before.get(key)
+        if prev is not None and prev.get("ports") == edge.get("ports"):
+            continue
+        change = f" (was {prev['ports']})" if prev else ""
+        names = (after[a]["name"] if a in after else a, after[b]["name"] if b in after else b)
+        if etype == "public_entry" and b in cde:
+            events.append(
+                _event(
+                    "SEGMENTATION_BROKEN",
+                    b,
+                    f"CDE component {names[1]} now admits 0.0.0.0/0 or ::/0 on {edge['ports']}{change}",
+                    evidence=edge.get("evidence", []),
+                )
+            )
+        elif etype == "can_reach" and b in cde and a not in cde:
+            events.append(
+                _event(
+                    "NEW_CDE_INGRESS_PATH",
+                    b,
+                    f"{names[0]} can now connect to CDE component {names[1]} on {edge['ports']}{change}",
+                    path=[a, b],
+                    evidence=edge.get("evidence", []),
+                )
+            )
+        elif etype == "can_reach" and a in cde and b not in cde:
+            events.append(
+                _event(
+                    "NEW_CDE_EGRESS_PATH",
+                    a,
+                    f"CDE component {names[0]} can now connect to {names[1]} on {edge['ports']}{change}",
+                    path=[a, b],
+                    evidence=edge.get("evidence", []),
+                )
+            )
+    return events
+
+
+def _support(
+    old: dict[str, Any], new: dict[str, Any], after: dict[str, Any]
+) -> list[dict[str, Any]]:
+    cde = {cid for cid, c in after.items() if c["category"] == "cde"}
+    before = {k for k in _edges(old, SUPPORT_EDGES) if k[0] in cde}
+    now = {k for k in _edges(new, SUPPORT_EDGES) if k[0] in cde}
+    events: list[dict[str, Any]] = []
+    for a, b, etype in sorted(now - before):
+        events.append(
+            _event(
+                "SUPPORTING_INFRA_CHANGED",
+                a,
+                f"CDE component {after[a]['name']} now has {etype.replace('_', ' ')} {after[b]['name'] if b in after else b}",
+                path=[a, b],
+            )
+        )
+    for a, b, etype in sorted(before - now):
+        events.append(
+            _event(
+                "SUPPORTING_INFRA_CHANGED",
+                a,
+                f"CDE component {after[a]['name']} no longer has {etype.replace('_', ' ')} {b}",
+                path=[a, b],
+            )
+        )
+    return events
