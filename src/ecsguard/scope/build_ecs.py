@@ -229,7 +229,13 @@ class EcsBuilder:
                 )
             m = ECR_IMAGE.match(c.image or "")
             if m:
-                wl.repositories.add(self._ref("ecr_repositories", m.group(3), "repository"))
+                repo_arn = f"arn:aws:ecr:{m.group(2)}:{m.group(1)}:repository/{m.group(3)}"
+                found = self.inv.find("ecr_repositories", repo_arn) or self.inv.find(
+                    "ecr_repositories", m.group(3)
+                )
+                wl.repositories.add(
+                    self._ref("ecr_repositories", found.id if found else repo_arn, "repository")
+                )
             for mp in c.mount_points:
                 vol = volumes.get(mp.source_volume)
                 if vol and vol.efs_volume_configuration:

@@ -10,6 +10,9 @@ import networkx as nx
 from ecsguard.scope.declare import Declaration
 
 WORKLOAD_KINDS = frozenset({"service", "task_group", "task_definition"})
+# a name shared by several components means the workload first (flows and scope.yaml name them)
+RESOLVE_ORDER = {"service": 0, "task_group": 1, "load_balancer": 2, "data_store": 3, "queue": 3, "bucket": 3,
+                 "file_system": 3, "instance": 4, "task_definition": 5}  # fmt: skip
 
 
 @dataclass
@@ -61,7 +64,7 @@ class ScopeGraph:
         self.g: Any = nx.MultiDiGraph()
         self.components: dict[str, Component] = {}
         self.workloads: dict[str, Workload] = {}
-        self.aliases: dict[str, str] = {}
+        self.aliases: dict[str, list[str]] = {}
 
     def add(self, comp: Component, *aliases: str) -> Component:
         existing = self.components.get(comp.id)
@@ -71,7 +74,9 @@ class ScopeGraph:
         self.g.add_node(comp.id)
         for alias in (comp.id, comp.name, *aliases):
             if alias:
-                self.aliases.setdefault(alias, comp.id)
+                ids = self.aliases.setdefault(alias, [])
+                if comp.id not in ids:
+                    ids.append(comp.id)
         return comp
 
     def link(self, src: str, dst: str, etype: str, **attrs: Any) -> None:
@@ -102,4 +107,7 @@ class ScopeGraph:
         """A component id from an id, ARN or name (as declarations and flows write them)."""
         if ref in self.components:
             return ref
-        return self.aliases.get(ref)
+        ids = self.aliases.get(ref)
+        if not ids:
+            return None
+        return min(ids, key=lambda i: RESOLVE_ORDER.get(self.components[i].kind, 99))

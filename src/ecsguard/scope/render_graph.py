@@ -78,9 +78,8 @@ def render_mermaid(report: dict[str, Any]) -> str:
         for n in nodes
         if n["category"] != "cde"
     ]
-    link = 0
     card_links: list[int] = []
-    for e in edges:
+    for link, e in enumerate(edges):
         arrow = (
             "==>"
             if e["type"] == "flow"
@@ -91,7 +90,6 @@ def render_mermaid(report: dict[str, Any]) -> str:
         out.append(f'  {ids[e["from"]]} {arrow}|"{mermaid_label(_edge_label(e))}"| {ids[e["to"]]}')
         if e["type"] == "flow" and e.get("card"):
             card_links.append(link)
-        link += 1
     for cat, colour in COLOURS.items():
         out.append(f"  classDef {_cls({'category': cat})} fill:{colour},stroke:#333")
     if card_links:

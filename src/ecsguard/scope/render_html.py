@@ -28,6 +28,11 @@ def _json(value: Any) -> str:
     )
 
 
+def _edge(e: dict[str, Any]) -> dict[str, Any]:
+    keep = {"from": e["from"], "to": e["to"], "type": e["type"], "ports": e.get("ports", "")}
+    return {**keep, "card": bool(e.get("card")), "evidence": e.get("evidence", [])}
+
+
 def render_html(report: dict[str, Any], generated: str = "") -> str:
     nodes, edges = diagram(report)
     data = {
@@ -44,7 +49,7 @@ def render_html(report: dict[str, Any], generated: str = "") -> str:
                 "evidence": e.get("evidence", []),
             }
             for e in edges
-        ],  # fmt: skip
+        ],
         "colours": COLOURS,
     }
     e = html.escape
