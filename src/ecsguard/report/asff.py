@@ -27,6 +27,31 @@ LABELS = {
 }
 COMPLIANCE = {"fail": "FAILED", "pass": "PASSED", "error": "NOT_AVAILABLE"}
 TYPES = ["Software and Configuration Checks/AWS Security Best Practices"]
+# CloudFormation type -> ASFF resource type (the names of botocore's ResourceDetails members);
+# anything else is "Other" with the CloudFormation type kept in Details.Other.
+RESOURCE_TYPES = {
+    "AWS::ECS::Cluster": "AwsEcsCluster",
+    "AWS::ECS::Service": "AwsEcsService",
+    "AWS::ECS::Task": "AwsEcsTask",
+    "AWS::ECS::TaskDefinition": "AwsEcsTaskDefinition",
+    "AWS::ECR::Repository": "AwsEcrRepository",
+    "AWS::EFS::AccessPoint": "AwsEfsAccessPoint",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "AwsElbv2LoadBalancer",
+    "AWS::KMS::Key": "AwsKmsKey",
+    "AWS::EC2::VPC": "AwsEc2Vpc",
+    "AWS::EC2::Subnet": "AwsEc2Subnet",
+    "AWS::EC2::SecurityGroup": "AwsEc2SecurityGroup",
+    "AWS::EC2::Instance": "AwsEc2Instance",
+    "AWS::EC2::NetworkInterface": "AwsEc2NetworkInterface",
+    "AWS::EC2::NetworkAcl": "AwsEc2NetworkAcl",
+    "AWS::EC2::RouteTable": "AwsEc2RouteTable",
+    "AWS::EC2::VPCPeeringConnection": "AwsEc2VpcPeeringConnection",
+    "AWS::IAM::Role": "AwsIamRole",
+    "AWS::S3::Bucket": "AwsS3Bucket",
+    "AWS::SQS::Queue": "AwsSqsQueue",
+    "AWS::SecretsManager::Secret": "AwsSecretsManagerSecret",
+    "AWS::RDS::DBInstance": "AwsRdsDbInstance",
+}
 
 
 def render_asff(
@@ -82,8 +107,12 @@ def _finding(
 
 
 def _resource(finding: Finding, partition: str, region: str) -> dict[str, Any]:
-    kind = finding.resource.type.replace("AWS::", "Aws").replace("::", "") or "Other"
-    details = {"Name": clip(one_line(finding.resource.name), 1024)} if finding.resource.name else {}
+    kind = RESOURCE_TYPES.get(finding.resource.type, "Other")
+    details: dict[str, str] = {}
+    if finding.resource.name:
+        details["Name"] = clip(one_line(finding.resource.name), 1024)
+    if kind == "Other" and finding.resource.type:
+        details["CloudFormationType"] = clip(one_line(finding.resource.type), 1024)
     resource: dict[str, Any] = {
         "Type": kind,
         "Id": clip(one_line(finding.resource.id), 512),
