@@ -1,0 +1,1 @@
+"""Lifecycle: parameter-level diffs, task-definition phases, history over the store, drift."""
