@@ -8,7 +8,15 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Row, select
 
-from ecsguard.model import SECTIONS, CollectionError, InputInfo, Inventory, InventoryBuilder, Origin
+from ecsguard.model import (
+    SECTIONS,
+    CollectionError,
+    InputInfo,
+    Inventory,
+    InventoryBuilder,
+    Origin,
+    Resource,
+)
 from ecsguard.model.inventory import RULE_SECTION
 from ecsguard.store import schema as s
 from ecsguard.store.codec import unpack
@@ -101,25 +109,40 @@ def inventory_at(conn: Connection, run: RunInfo, cache: ManifestCache) -> Invent
     bodies = fetch_blobs(conn, (e[1] for r in rows for e in manifests.get(r.manifest, [])))
     source = f"run:{run.id}"
     for row in rows:
-        section, key = SECTION_OF[row.attr]
         for rid, digest, origin in manifests.get(row.manifest, []):
-            body = dict(bodies[digest])
-            region = body.pop("__region", row.region)
-            given = body.pop("__id", "")
-            for rule in body.get("__rules", []) if row.attr == "security_groups" else []:
-                if str(rule.get("rule_id", "")).startswith("sgr-"):
-                    builder.add(*RULE_SECTION, _rule_record(rule), source=source, place=rid)
-            builder.add(
-                section,
-                key,
-                body,
-                source=source,
-                place=rid,
-                region=region,
-                origin=_origin(origin, builder.inputs),
-                given_id=given,
-            )
+            origin_value = _origin(origin, builder.inputs)
+            add_body(builder, row.attr, rid, bodies[digest], row.region, origin_value, source)
     return builder.build()
+
+
+def add_body(
+    builder: InventoryBuilder,
+    attr: str,
+    rid: str,
+    stored: dict[str, Any],
+    region: str,
+    origin: Origin | None,
+    source: str,
+) -> None:
+    """Feed one stored body back through the builder (with its security-group rule ids)."""
+    section, key = SECTION_OF[attr]
+    body = dict(stored)
+    region = body.pop("__region", region)
+    given = body.pop("__id", "")
+    for rule in body.get("__rules", []) if attr == "security_groups" else []:
+        if str(rule.get("rule_id", "")).startswith("sgr-"):
+            builder.add(*RULE_SECTION, _rule_record(rule), source=source, place=rid)
+    builder.add(
+        section, key, body, source=source, place=rid, region=region, origin=origin, given_id=given
+    )
+
+
+def decode_record(attr: str, rid: str, stored: dict[str, Any], region: str = "") -> Resource:
+    """One stored body as its typed record."""
+    builder = InventoryBuilder()
+    add_body(builder, attr, rid, stored, region, None, f"blob:{rid}")
+    record: Resource = getattr(builder.build(), attr)[0]
+    return record
 
 
 def _rule_record(rule: dict[str, Any]) -> dict[str, Any]:

@@ -71,7 +71,8 @@ def _pair(name: Any, value: Any) -> Any:
     if isinstance(name, str) and _secret_name(name):
         return redact.MASK
     if name is not None and not isinstance(name, str):
-        return redact.redact_pair(name, value)
+        # redact.scrub raises on a non-string name; judge it by its text instead
+        return redact.redact_pair(str(name), value)
     return scrub_string(value)
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, Engine, func, select
 
-from ecsguard.model import Inventory
+from ecsguard.model import Inventory, Resource
 from ecsguard.posture.result import Finding, ScanResult
 from ecsguard.store import queries, reads, retention, writes
 from ecsguard.store import schema as s
@@ -133,6 +133,25 @@ class Store:
                 for r in rows
                 for e in manifests.get(r.manifest, [])
             ]
+
+        return self._read(work)
+
+    def resource_record(self, version: ResourceVersion) -> Resource | None:
+        """The typed record of a stored version (secrets masked)."""
+        body = self.resource_body(version.hash)
+        if body is None:
+            return None
+        return reads.decode_record(version.attr, version.id, body, version.region)
+
+    def sections_seen(self) -> dict[int, set[tuple[str, str]]]:
+        """Per run, the (Inventory attribute, region) sections it stored anything in."""
+        query = select(s.run_sections.c.run_id, s.run_sections.c.attr, s.run_sections.c.region)
+
+        def work(conn: Connection) -> dict[int, set[tuple[str, str]]]:
+            out: dict[int, set[tuple[str, str]]] = {}
+            for run_id, attr, region in conn.execute(query):
+                out.setdefault(int(run_id), set()).add((attr, region))
+            return out
 
         return self._read(work)
 
