@@ -8,6 +8,7 @@ Fail closed: a predicate that raises, a value the input left unknown, or a snaps
 from __future__ import annotations
 
 import re
+from hashlib import sha256
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -80,7 +81,7 @@ class _Builder:
         self.options = options
         self.results: list[Finding] = []
         self._resources: dict[str, list[Any]] = {}
-        self._refs: dict[int, tuple[ResourceRef, Location | None]] = {}
+        self._refs: dict[int, tuple[ResourceRef, Location | None, str]] = {}
         self._na: dict[str, set[str]] = {}
         self._frameworks = _framework_lookup()
 
@@ -108,6 +109,9 @@ class _Builder:
         meta = _CheckMeta(check, self.options.severity.get(check.id), self._frameworks(check.id))
         broken = self._collection_errors(check)
         predicate = check.predicate
+        append = self.results.append
+        ref_of = self._ref
+        prefix = meta.id.encode() + b"\x1f"
         for res in self._collection(check.collection):
             origin = res.origin
             if origin is not None and origin.kind not in kinds:
@@ -118,10 +122,30 @@ class _Builder:
                 outcomes = [("error", "", None, f"check failed: {type(exc).__name__}: {exc}")]
             if outcomes is None:
                 continue
-            reason = broken.pop(res.id, None) if broken else None
-            self.results.append(self._finding(meta, res, outcomes, reason))
+            status, evidence, detail = fold(outcomes)
+            ref, loc, rid = ref_of(res)
+            if broken and rid in broken:
+                reason = broken.pop(rid)
+                if status == "pass":
+                    status, detail = "error", f"collection error for this resource: {reason[1]}"
+            append(
+                Finding(
+                    id=sha256(prefix + rid.encode()).hexdigest(),
+                    check_id=meta.id,
+                    title=meta.title,
+                    severity=meta.severity,
+                    status=status,
+                    resource=ref,
+                    location=loc,
+                    evidence=evidence,
+                    detail=detail,
+                    remediation=meta.remediation,
+                    references=meta.references,
+                    frameworks=meta.frameworks,
+                )
+            )
         for rid, (region, message) in broken.items():
-            self.results.append(self._error_finding(meta, check, rid, region, message))
+            append(self._error_finding(meta, check, rid, region, message))
 
     def _collection_errors(self, check: Check) -> dict[str, tuple[str, str]]:
         """Resource id (or a region placeholder) -> (region, message) of relevant errors."""
@@ -136,7 +160,7 @@ class _Builder:
             out.setdefault(key, (err.region, f"{err.operation}: {err.message}"))
         return out
 
-    def _ref(self, res: Any) -> tuple[ResourceRef, Location | None]:
+    def _ref(self, res: Any) -> tuple[ResourceRef, Location | None, str]:
         key = id(res)
         cached = self._refs.get(key)
         if cached is None:
@@ -147,31 +171,9 @@ class _Builder:
                 loc = Location(file=origin.file, line=origin.line)
             elif origin is not None and origin.file:
                 loc = Location(file=origin.file)
-            cached = (ref, loc)
+            cached = (ref, loc, ref.id)
             self._refs[key] = cached
         return cached
-
-    def _finding(
-        self, meta: _CheckMeta, res: Any, outcomes: list[Outcome], reason: tuple[str, str] | None
-    ) -> Finding:
-        status, evidence, detail = fold(outcomes)
-        if reason is not None and status == "pass":
-            status, detail = "error", f"collection error for this resource: {reason[1]}"
-        ref, loc = self._ref(res)
-        return Finding(
-            id=finding_id(meta.id, ref.id),
-            check_id=meta.id,
-            title=meta.title,
-            severity=meta.severity,
-            status=status,
-            resource=ref,
-            location=loc,
-            evidence=evidence,
-            detail=detail or meta.pass_detail,
-            remediation=meta.remediation,
-            references=meta.references,
-            frameworks=meta.frameworks,
-        )
 
     def _error_finding(
         self, meta: _CheckMeta, check: Check, rid: str, region: str, message: str
@@ -227,20 +229,35 @@ def fold(outcomes: list[Outcome]) -> tuple[str, Evidence | None, str]:
         return "pass", None, ""
     if len(outcomes) == 1:
         status, path, value, detail = outcomes[0]
-        return status, Evidence(path=path, value=_safe(value)), detail
+        return status, _evidence(path, value), detail
     fails = [o for o in outcomes if o[0] == "fail"]
     chosen = fails or [o for o in outcomes if o[0] == "error"]
     if not chosen:
         first = outcomes[0]
-        return "pass", Evidence(path=first[1], value=_safe(first[2])), first[3]
+        return "pass", _evidence(first[1], first[2]), first[3]
     details = [o[3] for o in chosen[:MAX_DETAILS] if o[3]]
     if len(chosen) > MAX_DETAILS:
         details.append(f"and {len(chosen) - MAX_DETAILS} more")
     first = chosen[0]
-    return first[0], Evidence(path=first[1], value=_safe(first[2])), "; ".join(details)
+    return first[0], _evidence(first[1], first[2]), "; ".join(details)
 
 
+_EVIDENCE: dict[Any, Evidence] = {}
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:/@+-]{0,19}$")
+
+
+def _evidence(path: str, value: Any) -> Evidence:
+    """Evidence objects are shared across findings (fleets repeat paths and values)."""
+    key = (path, value if not isinstance(value, list) else tuple(value))
+    try:
+        found = _EVIDENCE.get(key)
+    except TypeError:  # unhashable value (dict): build, never cache
+        return Evidence(path=path, value=_safe(value))
+    if found is None:
+        found = Evidence(path=path, value=_safe(value))
+        if len(_EVIDENCE) < 200_000:
+            _EVIDENCE[key] = found
+    return found
 
 
 def _safe(value: Any) -> Any:

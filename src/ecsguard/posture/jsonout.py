@@ -1,28 +1,44 @@
 """``--format json`` (DESIGN §3.3), encoded straight from the structs for large scans.
 
-Byte-for-byte the same document as ``ScanResult.to_dict()`` pretty-printed, without first
-building a dict per finding (10,000 task definitions make ~300,000 findings).
+The same document as ``ScanResult.to_dict()`` without first building a dict per finding
+(10,000 task definitions make ~300,000 findings): msgspec encodes the structs, then indents.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-import orjson
 
-from ecsguard.posture.result import ScanResult
-
-_ENCODER = msgspec.json.Encoder()
+from ecsguard.posture.result import Finding, ScanResult
 
 
-def render_json(result: ScanResult) -> str:
-    head = {
-        "tool": {"name": "ecsguard", "version": result.tool_version},
-        "inputs": result.inputs,
-        "summary": result.summary(),
-    }
-    body = _ENCODER.encode(result.results)
-    doc = orjson.loads(body)
-    out = {**head, "results": doc}
-    if result.notes:
-        out["notes"] = result.notes
-    return orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n"
+class _Tool(msgspec.Struct):
+    name: str
+    version: str
+
+
+class _Document(msgspec.Struct, omit_defaults=True):
+    tool: _Tool
+    inputs: list[str]
+    summary: dict[str, Any]
+    results: list[Finding]
+    notes: list[str] = []
+
+
+def render_json_bytes(result: ScanResult, indent: int = 2) -> bytes:
+    doc = _Document(
+        tool=_Tool(name="ecsguard", version=result.tool_version),
+        inputs=result.inputs,
+        summary=result.summary(),
+        results=result.results,
+        notes=result.notes,
+    )
+    data = msgspec.json.encode(doc)
+    if indent:
+        data = msgspec.json.format(data, indent=indent)
+    return data + b"\n"
+
+
+def render_json(result: ScanResult, indent: int = 2) -> str:
+    return render_json_bytes(result, indent).decode()

@@ -18,6 +18,7 @@ import yaml
 
 from ecsguard.posture.outcome import Outcomes
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Predicate = Callable[[Any, Any], Outcomes]
 
 CHECK_DIR = Path(__file__).parent / "checks"
@@ -73,7 +74,8 @@ def load_checks() -> dict[str, Check]:
     for name in MODULES:
         module = importlib.import_module(f"ecsguard.posture.checks.{name}")
         functions: dict[str, Predicate] = module.CHECKS
-        raw = yaml.safe_load((CHECK_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+        text = (CHECK_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_LOADER) or {}
         used: set[str] = set()
         for check_id, meta in raw.items():
             fn_name = meta.get("function", "")
