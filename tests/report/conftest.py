@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from ecsguard.frameworks import frameworks_for
@@ -147,3 +151,25 @@ def iac_result() -> ScanResult:
         results=results,
         notes=["ecs.service.fargate_latest_platform needs the live platform version"],
     )
+
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
+
+
+def _schema(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def sarif_validator() -> jsonschema.Draft4Validator:
+    schema = _schema("sarif-schema-2.1.0.json")
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
+@pytest.fixture(scope="session")
+def ocsf_validator() -> jsonschema.Draft202012Validator:
+    schema = _schema("ocsf-1.5.0-compliance_finding-cloud.json")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)

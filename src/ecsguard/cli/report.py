@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,12 @@ from ecsguard.posture.result import Finding, ScanResult
 )
 @click.option("--attestations", type=click.Path(dir_okay=False), help="Manual attestations YAML.")
 @click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="ecsguard.toml used when INPUT has to be scanned.",
+)
+@click.option(
     "--scope",
     "scope_path",
     type=click.Path(dir_okay=False),
@@ -42,6 +47,7 @@ def report(
     output: str,
     fmt: str | None,
     attestations: str | None,
+    config_path: str | None,
     scope_path: str | None,
 ) -> None:
     """Build the evidence pack for one framework from INPUT.
@@ -53,7 +59,7 @@ def report(
     from ecsguard.report.html import render_evidence_html
 
     framework = get_framework(framework_id)
-    result = load_result(input_path)
+    result = load_result(input_path, framework.id, config_path)
     attested = load_attestations(attestations) if attestations else []
     scope = _read_json(scope_path) if scope_path else None
     if scope is not None and not isinstance(scope, dict):
@@ -67,12 +73,12 @@ def report(
     _write(output, text)
 
 
-def load_result(path: str) -> ScanResult:
+def load_result(path: str, framework_id: str, config_path: str | None = None) -> ScanResult:
     """A §3.3 scan-result document, or any scan input run through the posture engine."""
     data = _read_json(path) if _looks_like_json(path) else None
     if isinstance(data, dict) and "results" in data and "tool" in data:
         return _result_from_doc(data, path)
-    return _scan(path)
+    return _scan(path, framework_id, config_path)
 
 
 def _looks_like_json(path: str) -> bool:
@@ -99,7 +105,7 @@ def _read_json(path: str) -> Any:
 
 def _result_from_doc(doc: dict[str, Any], path: str) -> ScanResult:
     try:
-        findings = msgspec.convert(doc.get("results") or [], list[Finding])
+        findings = msgspec.convert(_drop_nulls(doc.get("results") or []), list[Finding])
     except msgspec.ValidationError as exc:
         raise InputError(path, None, f"not an ecsguard scan result: {exc}") from exc
     tool: dict[str, Any] = doc["tool"] if isinstance(doc.get("tool"), dict) else {}
@@ -111,23 +117,27 @@ def _result_from_doc(doc: dict[str, Any], path: str) -> ScanResult:
     )
 
 
-def _scan(path: str) -> ScanResult:
-    # The posture engine is another module's edge; look it up late so `report` still works on
-    # saved scan results when the engine cannot run here.
-    try:
-        engine = importlib.import_module("ecsguard.posture.engine")
-    except ImportError:
-        engine = None
-    scan = getattr(engine, "scan_paths", None) if engine is not None else None
-    if scan is None:
+def _drop_nulls(value: Any) -> Any:
+    # `"name": null` and the like mean "absent": let the struct defaults apply.
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None or k == "value"}
+    if isinstance(value, list):
+        return [_drop_nulls(item) for item in value]
+    return value
+
+
+def _scan(path: str, framework_id: str, config_path: str | None) -> ScanResult:
+    """Run the posture engine over a scan input, limited to the framework's checks."""
+    if path == "-":
         raise InputError(
-            path,
-            None,
-            "not an ecsguard scan result; run `ecsguard scan INPUT --format json -o result.json` first",
+            path, None, "standard input must be an `ecsguard scan --format json` result"
         )
-    result = scan([path])
-    assert isinstance(result, ScanResult)
-    return result
+    from ecsguard.collect.load import load_inputs
+    from ecsguard.config import load_config
+    from ecsguard.posture.run import RunRequest, run_scan
+
+    inventory = load_inputs((path,))
+    return run_scan(inventory, load_config(config_path), RunRequest(frameworks=(framework_id,)))
 
 
 def _write(output: str, text: str) -> None:

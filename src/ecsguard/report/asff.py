@@ -13,7 +13,14 @@ from typing import Any
 import orjson
 
 from ecsguard.posture.result import Finding, ScanResult
-from ecsguard.report.common import arn_parts, framework_labels, is_suppressed, iso, option_time
+from ecsguard.report.common import (
+    arn_parts,
+    estate_account,
+    framework_labels,
+    is_suppressed,
+    iso,
+    option_time,
+)
 from ecsguard.report.text import clip, one_line
 
 SCHEMA_VERSION = "2018-10-08"
@@ -67,6 +74,7 @@ def to_asff(
     """ASFF dicts. Options: ``account_id`` and ``region`` for findings whose resource has no
     ARN (IaC inputs), ``partition`` (default aws), ``now`` (datetime; tests pin it)."""
     stamp = iso(option_time(options))
+    options = {**options, "account_id": estate_account(result, options)}
     return [_finding(f, stamp, frameworks, options) for f in result.results]
 
 

@@ -54,6 +54,15 @@ def arn_parts(resource_id: str) -> dict[str, str]:
     return match.groupdict() if match else {}
 
 
+def estate_account(result: ScanResult, options: dict[str, Any]) -> str:
+    """The ``account_id`` option, else the one account every ARN in the result names, else ""."""
+    given = options.get("account_id")
+    if given:
+        return str(given)
+    accounts = {arn_parts(f.resource.id).get("account") for f in result.results} - {None}
+    return accounts.pop() or "" if len(accounts) == 1 else ""
+
+
 def frameworks_in(result: ScanResult, only: Sequence[str] | None) -> list[str]:
     """Framework ids present in the results (or the ones asked for), in a stable order."""
     if only:

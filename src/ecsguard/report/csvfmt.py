@@ -36,7 +36,9 @@ def render_csv(result: ScanResult, *, frameworks: Sequence[str] | None = None, *
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for finding in sorted_findings(result.results):
-        writer.writerow([cell_safe(value) for value in _row(finding, frameworks)])
+        writer.writerow(
+            [cell_safe("" if value is None else value) for value in _row(finding, frameworks)]
+        )
     return buffer.getvalue()
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from ecsguard.posture.result import Finding, ScanResult
-from ecsguard.report.common import arn_parts, is_suppressed, option_time
+from ecsguard.report.common import arn_parts, estate_account, is_suppressed, option_time
 from ecsguard.report.text import one_line
 
 OCSF_VERSION = "1.5.0"
@@ -35,6 +35,7 @@ def to_ocsf(
     result: ScanResult, *, frameworks: Sequence[str] | None = None, **options: Any
 ) -> list[dict[str, Any]]:
     millis = int(option_time(options).timestamp() * 1000)
+    options = {**options, "account_id": estate_account(result, options)}
     product = {"name": "ecsguard", "vendor_name": "ecsguard", "version": result.tool_version}
     return [_event(f, millis, product, frameworks, options) for f in result.results]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -134,13 +134,16 @@ def _location(finding: Finding, base_dir: str) -> dict[str, Any]:
 
 
 def _uri(path: str, base_dir: str) -> str:
-    """A relative, forward-slash, percent-encoded URI (what code scanning matches to the repo)."""
+    """A relative, forward-slash, percent-encoded URI (what code scanning matches to the repo);
+    a ``file://`` URI when the file lies outside ``base_dir``."""
     if os.path.isabs(path):
         try:
             relative = os.path.relpath(path, base_dir)
         except ValueError:  # another drive on Windows
-            relative = path
-        path = path if relative.startswith("..") else relative
+            relative = ".."
+        if relative.startswith(".."):
+            return PurePath(path).as_uri()
+        path = relative
     posix = PurePosixPath(path.replace(os.sep, "/")).as_posix()
     return quote(posix.removeprefix("./"), safe="/:")
 

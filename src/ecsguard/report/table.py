@@ -64,10 +64,10 @@ def _severity_table(severity: str, findings: list[Finding]) -> Table:
         show_lines=False,
         expand=True,
     )
-    table.add_column("check", overflow="fold", ratio=3)
+    table.add_column("check", overflow="fold", ratio=4)
     table.add_column("resource", overflow="fold", ratio=3)
     table.add_column("where", overflow="fold", ratio=2)
-    table.add_column("detail", overflow="fold", ratio=4)
+    table.add_column("detail", overflow="fold", ratio=5)
     for finding in findings:
         name = finding.resource.name or finding.resource.id
         table.add_row(
