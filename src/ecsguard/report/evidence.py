@@ -46,6 +46,7 @@ class CheckEvidence(msgspec.Struct, kw_only=True):
     check_id: str
     provenance: str
     title: str = ""
+    remediation: str = ""
     passed: int = 0
     failed: int = 0
     errors: int = 0
@@ -183,6 +184,7 @@ def _check_evidence(check_id: str, provenance: str, findings: list[Finding]) -> 
     evidence = CheckEvidence(check_id=check_id, provenance=provenance)
     for finding in findings:
         evidence.title = evidence.title or finding.title
+        evidence.remediation = evidence.remediation or finding.remediation
         if is_suppressed(finding):
             evidence.suppressed += 1
         elif finding.status == "fail":

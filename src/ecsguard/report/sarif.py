@@ -123,12 +123,12 @@ def _location(finding: Finding, base_dir: str) -> dict[str, Any]:
         "kind": "resource",
     }
     location: dict[str, Any] = {"logicalLocations": [logical]}
-    if finding.location is not None and finding.location.file:
+    # Only IaC findings have a line; a snapshot file is evidence, not source to annotate.
+    if finding.location is not None and finding.location.file and finding.location.line:
         physical: dict[str, Any] = {
             "artifactLocation": {"uri": _uri(finding.location.file, base_dir)}
         }
-        if finding.location.line:
-            physical["region"] = {"startLine": max(1, finding.location.line)}
+        physical["region"] = {"startLine": max(1, finding.location.line)}
         location["physicalLocation"] = physical
     return location
 
