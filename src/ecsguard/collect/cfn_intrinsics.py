@@ -89,7 +89,7 @@ class Context:
     def resolve(self, value: Any, place: str, depth: int = 0) -> Any:
         self.steps += 1
         if depth > MAX_DEPTH:
-            raise InputError(self.source, place, f"nesting deeper than {MAX_DEPTH} levels")
+            raise InputError(self.source, _short(place), f"nesting deeper than {MAX_DEPTH} levels")
         if self.steps > MAX_STEPS:
             raise InputError(self.source, place, "template too large to evaluate")
         if isinstance(value, dict):
@@ -149,6 +149,10 @@ class Context:
         if isinstance(attr, str) and _is_identity(attr):
             return logical_id
         return Unknown(f"{logical_id}.{attr} is known only after deployment")
+
+
+def _short(place: str) -> str:
+    return place if len(place) <= 120 else f"{place[:117]}..."
 
 
 def _section(template: dict[str, Any], name: str, source: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ecsguard.errors import InputError
 
 MAX_YAML_BYTES = 8 * 1024 * 1024  # CloudFormation itself accepts at most 1 MB of template body
-MAX_JSON_BYTES = 256 * 1024 * 1024
+MAX_JSON_BYTES = 16 * 1024 * 1024  # 16x what CloudFormation (and so CDK output) accepts
 MAX_DEPTH = 100
 MAX_NODES = 2_000_000  # after alias expansion: a "billion laughs" document stops here
 
@@ -133,9 +133,13 @@ def _check_expansion(root: Node, source: str) -> None:
             continue
         children = _children(node)
         if not done:
-            sizes[key] = -1  # in progress: a recursive alias points back here
+            sizes[key] = -1  # in progress: an alias to it from below is recursive
             stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
+            for child in children:
+                if sizes.get(id(child)) == -1:
+                    raise InputError(source, _place(child.start_mark), "recursive YAML alias")
+                if id(child) not in sizes:
+                    stack.append((child, False))
             continue
         total = 1 + sum(max(sizes.get(id(child), 0), 1) for child in children)
         sizes[key] = total
@@ -174,7 +178,11 @@ def _yaml_resource_lines(root: Node) -> dict[str, int]:
 
 def parse_json(text: str, source: str) -> tuple[Any, dict[str, int]]:
     if len(text) > MAX_JSON_BYTES:
-        raise InputError(source, None, f"larger than {MAX_JSON_BYTES // 2**20} MiB")
+        raise InputError(
+            source,
+            None,
+            f"template larger than {MAX_JSON_BYTES // 2**20} MiB (CloudFormation accepts 1 MB)",
+        )
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:

@@ -8,7 +8,8 @@ and every record keeps its logical id and line for ``location``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ecsguard.collect import cfn_attach as attach
@@ -153,12 +154,25 @@ def _translate_all(ctx: Context) -> attach.Translated:
         if isinstance(props, Unknown) or not isinstance(props, dict):
             raise InputError(ctx.source, f"{place}.Properties", "expected a mapping")
         if kind in PRIMARY:
-            out.primary[str(lid)] = (kind, PRIMARY[kind][2](str(lid), props))
+            with _guard(ctx.source, place):
+                out.primary[str(lid)] = (kind, PRIMARY[kind][2](str(lid), props))
         else:
             attachments.append((str(lid), kind, props))
     for lid, kind, props in attachments:
-        attach.ATTACH[kind](out, ctx, lid, props)
+        with _guard(ctx.source, f"Resources.{lid}"):
+            attach.ATTACH[kind](out, ctx, lid, props)
     return out
+
+
+@contextmanager
+def _guard(source: str, place: str) -> Iterator[None]:
+    """A property of an unexpected shape is bad input, reported as such, not a traceback."""
+    try:
+        yield
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise InputError(
+            source, place, f"unexpected property shape ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _included(ctx: Context, res: dict[str, Any], place: str) -> bool:

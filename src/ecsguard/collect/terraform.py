@@ -8,13 +8,15 @@ folds attaching resources (``tf_attach``). Every record's id is its Terraform ad
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ecsguard.collect import tf_ecs
 from ecsguard.collect.cfn_coerce import coerce
 from ecsguard.collect.tf_attach import ATTACH, Plan
 from ecsguard.collect.tf_types import ID_KEYS, PRIMARY
-from ecsguard.collect.tf_values import merge_unknown
+from ecsguard.collect.tf_values import check_depth, merge_unknown
 from ecsguard.errors import InputError
 from ecsguard.model import InputInfo, InventoryBuilder, Origin
 from ecsguard.model.inventory import SECTIONS
@@ -62,15 +64,30 @@ def load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
             return _resolve_ref(ref, module, addresses)
 
         after_unknown = changes.get(res.address, {}).get("after_unknown")
+        check_depth(res.values, (source, f"{res.place}.values"))
+        check_depth(after_unknown, (source, f"resource_changes[{res.address}].after_unknown"))
         values = merge_unknown(
             res.values, after_unknown, expressions.get(res.base), resolve, (source, res.place)
         )
         if not isinstance(values, dict):
             raise InputError(source, f"{res.place}.values", "expected an object")
-        _translate(res, values, source, plan, attachments)
+        with _guard(source, res.place):
+            _translate(res, values, source, plan, attachments)
     for res, values in attachments:
-        ATTACH[res.kind](plan, res.address, values)
+        with _guard(source, res.place):
+            ATTACH[res.kind](plan, res.address, values)
     _emit(plan, source, _region(doc), builder)
+
+
+@contextmanager
+def _guard(source: str, place: str) -> Iterator[None]:
+    """An attribute of an unexpected shape is bad input, reported as such, not a traceback."""
+    try:
+        yield
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise InputError(
+            source, place, f"unexpected attribute shape ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _translate(

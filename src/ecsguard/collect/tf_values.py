@@ -17,12 +17,33 @@ _IDENTITY_SUFFIXES = ("id", "arn", "name")
 # "known after apply" when the configuration does not set them: when unconfigured and
 # unknown they are absent, not unknown; the record's id is then its address.
 COMPUTED = frozenset(
-    (
-        "id arn arn_suffix arn_without_revision revision key_id unique_id dns_name zone_id "
-        "order owner_id tags_all create_date name_prefix iam_role inline_policy "
-        "managed_policy_arns ingress egress triggers policy vpc_id repository_url registry_id "
-        "security_group_rule_id"
-    ).split()
+    [
+        "id",
+        "arn",
+        "arn_suffix",
+        "arn_without_revision",
+        "revision",
+        "key_id",
+        "unique_id",
+        "dns_name",
+        "zone_id",
+        "order",
+        "owner_id",
+        "tags_all",
+        "create_date",
+        "name_prefix",
+        "iam_role",
+        "inline_policy",
+        "managed_policy_arns",
+        "ingress",
+        "egress",
+        "triggers",
+        "policy",
+        "vpc_id",
+        "repository_url",
+        "registry_id",
+        "security_group_rule_id",
+    ]
 )
 
 
@@ -115,3 +136,16 @@ def _addresses(expressions: Any, resolve_ref: Any) -> list[str]:
         if address and address not in out:
             out.append(address)
     return out
+
+
+def check_depth(value: Any, where: tuple[str, str]) -> None:
+    """Refuse values nested deeper than MAX_DEPTH (no provider schema comes close)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(where[0], where[1], f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
