@@ -18,6 +18,7 @@ import orjson
 
 from ecsguard.collect import aws
 from ecsguard.collect.aws_faults import faults_from_env, parse_faults
+from ecsguard.errors import InputError
 
 EXIT_PARTIAL = 3
 
@@ -29,6 +30,17 @@ def _regions(value: str | None) -> tuple[str, ...] | None:
     return regions or None
 
 
+def check_writable(output: str) -> None:
+    """Fail before collecting, not after, when the snapshot cannot be written."""
+    if output == "-":
+        return
+    parent = Path(output).resolve().parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(
+            output, None, f"cannot write the snapshot: {parent} is not a writable directory"
+        )
+
+
 def write_snapshot(snapshot: dict[str, Any], output: str, indent: bool) -> None:
     """Write atomically (temp file in the same directory, then rename), or to stdout for ``-``."""
     option = orjson.OPT_INDENT_2 if indent else 0
@@ -38,7 +50,10 @@ def write_snapshot(snapshot: dict[str, Any], output: str, indent: bool) -> None:
         sys.stdout.buffer.flush()
         return
     target = Path(output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise InputError(output, None, f"cannot write the snapshot: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -143,6 +158,7 @@ def collect_command(
     fault: str | None,
 ) -> None:
     """Read ECS and the services around it from AWS into a snapshot (DESIGN §3.2)."""
+    check_writable(output)
     options = aws.CollectOptions(
         regions=_regions(regions),
         profile=profile,

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ProfileNotFound
+from botocore.exceptions import ProfileNotFound
 
 from ecsguard import __version__
 from ecsguard.collect.aws_calls import Caller, ErrorLog
@@ -149,7 +149,7 @@ class Clients:
 
     def caller(self, service: str, region: str) -> Caller:
         config = Config(
-            retries={"mode": "adaptive", "max_attempts": self.options.max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": self.options.max_attempts},
             connect_timeout=10,
             read_timeout=self.options.read_timeout,
             max_pool_connections=4,
@@ -221,8 +221,9 @@ def _run_job(
     try:
         caller = clients.caller(service, region)
         result = section(caller, clients.options)
-    except (BotoCoreError, KeyError, TypeError, AttributeError, ValueError) as exc:
-        # An unexpected reply shape must not sink the run: the section is marked unread.
+    except Exception as exc:
+        # Nothing may sink the run (an unexpected reply shape, a bug): the section is
+        # recorded as unread and the other jobs go on.
         clients.log.add(region, service, "*", "*", f"collector error: {type(exc).__name__}: {exc}")
         result = {}
     if progress:

@@ -59,13 +59,18 @@ def describe_exception(exc: BaseException) -> str:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         message = str(error.get("Message", ""))
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        meta = exc.response.get("ResponseMetadata", {})
+        status = meta.get("HTTPStatusCode", 0)
+        retries = meta.get("RetryAttempts", 0)
+        after = f" after {retries} retries" if retries else ""
         if (not code or code.isdigit()) and status >= 500:
-            return f"operation not supported by endpoint (HTTP {status} without an AWS error)"
+            return (
+                f"operation not supported by endpoint (HTTP {status} without an AWS error{after})"
+            )
         if code in _THROTTLING:
-            return f"{code}: throttled, retries exhausted: {message}"
+            return f"{code}: throttled{after}, retries exhausted: {message}"
         if status >= 500:
-            return f"{code}: HTTP {status} from the service after retries: {message}"
+            return f"{code}: HTTP {status} from the service{after}: {message}"
         return f"{code}: {message}" if message else code
     if isinstance(exc, ResponseParserError):
         return f"invalid response (could not parse): {str(exc)[:200]}"
@@ -107,11 +112,13 @@ class Caller:
                 return {}
             self.fail(operation, resource, describe_exception(exc))
             return None
-        except (BotoCoreError, ValueError) as exc:
+        except (BotoCoreError, ResponseParserError, ValueError) as exc:
             self.fail(operation, resource, describe_exception(exc))
             return None
-        if expect is not None and expect not in reply:
-            self.fail(operation, resource, f"invalid response: no {expect!r} in the reply")
+        if _garbled(reply) or (expect is not None and expect not in reply):
+            self.fail(
+                operation, resource, f"invalid response: no {expect or 'data'!r} in the reply"
+            )
             return None
         reply.pop("ResponseMetadata", None)
         return reply
@@ -125,14 +132,14 @@ class Caller:
         items: list[Any] = []
         try:
             for page in self._iter_pages(operation, params):
-                if key not in page and not optional:
+                if _garbled(page) or (key not in page and not optional):
                     self.fail(operation, resource, f"invalid response: no {key!r} in the reply")
                     return None
                 items.extend(page.get(key) or [])
         except ClientError as exc:
             self.fail(operation, resource, describe_exception(exc))
             return None
-        except (BotoCoreError, ValueError) as exc:
+        except (BotoCoreError, ResponseParserError, ValueError) as exc:
             self.fail(operation, resource, describe_exception(exc))
             return None
         return items
@@ -143,6 +150,12 @@ class Caller:
             yield from self.client.get_paginator(name).paginate(**params)
         else:
             yield getattr(self.client, name)(**params)
+
+
+def _garbled(reply: dict[str, Any]) -> bool:
+    """botocore turns a JSON body it cannot parse into ``{"message": <body>}``; no read API
+    answers with a lone lowercase ``message``, so such a reply is a truncated or corrupt one."""
+    return set(reply) - {"ResponseMetadata"} == {"message"}
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -120,26 +120,35 @@ def _referenced_revisions(services: list[dict[str, Any]], tasks: list[dict[str, 
 def _task_definitions(
     caller: Caller, referenced: set[str], all_revisions: bool
 ) -> list[dict[str, Any]]:
-    wanted: list[str] = []
+    active = caller.pages("ListTaskDefinitions", "taskDefinitionArns", status="ACTIVE") or []
     if all_revisions:
-        for status in ("ACTIVE", "INACTIVE"):
-            wanted += caller.pages("ListTaskDefinitions", "taskDefinitionArns", status=status) or []
+        inactive = caller.pages("ListTaskDefinitions", "taskDefinitionArns", status="INACTIVE")
+        wanted = active + (inactive or [])
     else:
-        # Describing a bare family name answers its latest ACTIVE revision.
-        wanted += caller.pages("ListTaskDefinitionFamilies", "families", status="ACTIVE") or []
+        wanted = latest_per_family(active)
     seen: set[str] = set()
     items: list[dict[str, Any]] = []
     for name in wanted + sorted(referenced):
         if name in seen:
             continue
+        seen.add(name)  # also when the describe fails: one error per revision, not two
         item = _task_definition(caller, name)
-        if item is None:
-            continue
-        arn = item.get("taskDefinitionArn", name)
-        if arn not in seen:
+        if item is not None:
             items.append(item)
-        seen.update((name, arn))
     return items
+
+
+def latest_per_family(arns: list[str]) -> list[str]:
+    """The highest revision of each family among ``arns`` (``.../family:revision``). Listing
+    ACTIVE ARNs is used rather than describing bare family names, which some endpoints answer
+    with an INACTIVE revision."""
+    best: dict[str, tuple[int, str]] = {}
+    for arn in arns:
+        family, _, revision = arn.rpartition("/")[2].rpartition(":")
+        number = int(revision) if revision.isdigit() else 0
+        if family not in best or number > best[family][0]:
+            best[family] = (number, arn)
+    return [arn for _, arn in best.values()]
 
 
 def _task_definition(caller: Caller, name: str) -> dict[str, Any] | None:

@@ -197,4 +197,7 @@ def install_no_retry_on_missing_operation(client: Any) -> None:
             # 501 is not in botocore's transient list, so the standard checker lets it go.
             http_response.status_code = 501
 
-    client.meta.events.register_first("needs-retry", needs_retry)
+    # Handlers on a more specific event name run first, so register beside botocore's own
+    # retry handler (``needs-retry.<service-id>``) and ahead of it.
+    service_id = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"needs-retry.{service_id}", needs_retry)

@@ -1,0 +1,308 @@
+"""End to end: the sample estate built through boto3 in moto, ``ecsguard collect`` run as a
+subprocess, and the snapshot compared field by field with what was created.
+
+moto drops some service and task fields (ECOSYSTEM.md §1.4: deploymentConfiguration,
+enableExecuteCommand, capacityProviderStrategy, task cpu/memory...), so these tests assert the
+fields moto keeps.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from collect_testlib import Run, by, run_collect, tag_map
+
+from ecsguard.collect.aws import SECTION_KEYS
+from ecsguard.sample.estate import Estate
+from ecsguard.sample.estate_base import FAKE_SECRET, SECURITY_GROUPS
+from ecsguard.sample.estate_data import REPOSITORIES
+from ecsguard.sample.estate_ecs import container
+from ecsguard.sample.estate_spec import CLUSTERS, SERVICES
+
+
+@pytest.fixture(scope="module")
+def run(estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return run_collect(estate.url, tmp_path_factory.mktemp("collect"))
+
+
+def test_complete_run_exits_zero_and_has_every_section(run: Run) -> None:
+    assert run.code == 0, run.stderr
+    assert run.snapshot["errors"] == []
+    assert "partial" not in run.stderr
+    assert run.snapshot["ecsguard_snapshot"] == 1
+    assert run.snapshot["account_id"] == "123456789012"
+    assert run.snapshot["partition"] == "aws"
+    assert run.snapshot["collected_at"].endswith("Z")
+    for service, keys in SECTION_KEYS.items():
+        assert set(keys) <= set(run.region[service]), service
+
+
+def test_no_secret_value_is_collected(run: Run) -> None:
+    text = json.dumps(run.snapshot)
+    assert FAKE_SECRET not in text
+    for secret in run.region["secretsmanager"]["secrets"]:
+        assert "SecretString" not in secret
+    for parameter in run.region["ssm"]["parameters"]:
+        assert "Value" not in parameter
+
+
+def test_clusters(run: Run, estate: Estate) -> None:
+    clusters = by(run.region["ecs"]["clusters"], "clusterName")
+    assert set(clusters) == set(CLUSTERS)
+    for name, spec in CLUSTERS.items():
+        assert clusters[name]["clusterArn"] == estate.ids[f"cluster:{name}"]
+        assert clusters[name]["settings"] == spec["settings"]
+        assert tag_map(clusters[name]["tags"]) == tag_map(spec["tags"])
+    execute = clusters["payments"]["configuration"]["executeCommandConfiguration"]
+    assert execute["kmsKeyId"] == estate.ids["kms:payments"]
+    assert execute["logConfiguration"]["cloudWatchLogGroupName"] == "/ecs/exec-audit"
+    assert clusters["storefront"]["capacityProviders"] == ["storefront-asg", "FARGATE"]
+
+
+def test_services_keep_network_balancers_registries_and_tags(run: Run, estate: Estate) -> None:
+    services = by(run.region["ecs"]["services"], "serviceName")
+    assert set(services) == set(SERVICES)
+    for name, spec in SERVICES.items():
+        got = services[name]
+        assert got["serviceArn"] == estate.ids[f"svc:{name}"]
+        assert got["clusterArn"] == estate.ids[f"cluster:{spec.cluster}"]
+        assert got["launchType"] == spec.launch
+        assert got["desiredCount"] == spec.desired
+        assert got["taskDefinition"] == estate.ids[f"td:{name}"]
+        assert tag_map(got["tags"]) == spec.tags
+        if spec.network == "awsvpc":
+            vpc = got["networkConfiguration"]["awsvpcConfiguration"]
+            assert vpc["subnets"] == [estate.ids[f"subnet:{s}"] for s in spec.subnets]
+            assert vpc["securityGroups"] == [estate.ids[f"sg:{g}"] for g in spec.sgs]
+            assert vpc["assignPublicIp"] == ("ENABLED" if spec.public_ip else "DISABLED")
+        else:
+            assert "networkConfiguration" not in got or not got["networkConfiguration"]
+        balancers = [lb["targetGroupArn"] for lb in got.get("loadBalancers", [])]
+        assert balancers == ([estate.ids[f"tg:{spec.target_group}"]] if spec.target_group else [])
+        registries = [r["registryArn"] for r in got.get("serviceRegistries", [])]
+        assert registries == ([estate.ids[f"sd:{spec.registry}"]] if spec.registry else [])
+
+
+def test_task_definitions_round_trip_exactly(run: Run, estate: Estate) -> None:
+    definitions = by(run.region["ecs"]["taskDefinitions"], "taskDefinitionArn")
+    for name, spec in SERVICES.items():
+        got = definitions[estate.ids[f"td:{name}"]]
+        sent = container(estate, name, spec)
+        main = got["containerDefinitions"][0]
+        for key, value in sent.items():
+            assert main[key] == value, f"{name}.{key}"
+        assert got["networkMode"] == spec.network
+        assert got["taskRoleArn"] == estate.ids[f"role:{spec.task_role}"]
+        assert tag_map(got["tags"]) == spec.tags  # the response's tags, merged into the item
+        assert len(got["volumes"]) == len(spec.volumes)
+    card_batch = definitions[estate.ids["td:card-batch"]]["volumes"][0]["efsVolumeConfiguration"]
+    assert card_batch["fileSystemId"] == estate.ids["efs:payments-files"]
+    assert card_batch["authorizationConfig"]["accessPointId"] == estate.ids["fsap:settlement"]
+
+
+def test_tasks_and_container_instances_show_placement(run: Run, estate: Estate) -> None:
+    tasks = run.region["ecs"]["tasks"]
+    assert all(t["lastStatus"] == "RUNNING" for t in tasks)
+    started = {k.split(":")[1] for k in estate.ids if k.startswith("task:")}
+    assert {t["group"].removeprefix("service:") for t in tasks} == started
+    instances = by(run.region["ecs"]["containerInstances"], "containerInstanceArn")
+    assert {i["ec2InstanceId"] for i in instances.values()} == {
+        estate.ids[f"i:{c}"] for c in CLUSTERS
+    }
+    host = estate.ids["ci:payments"]
+    co_tenants = {t["group"] for t in tasks if t.get("containerInstanceArn") == host}
+    assert co_tenants == {"service:card-batch", "service:receipt-mailer"}
+    for task in tasks:
+        spec = SERVICES[task["group"].removeprefix("service:")]
+        assert task["taskDefinitionArn"] == estate.ids[f"td:{task['group'][8:]}"]
+        if spec.network == "awsvpc":
+            details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+            assert details["subnetId"] in {estate.ids[f"subnet:{s}"] for s in spec.subnets}
+    providers = run.region["ecs"]["capacityProviders"]
+    assert [p["name"] for p in providers] == ["storefront-asg"]
+    assert providers[0]["autoScalingGroupProvider"]["managedTerminationProtection"] == "DISABLED"
+    settings = {s["name"]: s["value"] for s in run.region["ecs"]["accountSettings"]}
+    assert settings["containerInsights"] == "enhanced"
+
+
+def _sg_peers(group: dict[str, Any]) -> set[tuple[str, int, str]]:
+    peers = set()
+    for perm in group["IpPermissions"]:
+        port = perm.get("FromPort", -1)
+        for pair in perm.get("UserIdGroupPairs", []):
+            peers.add((perm["IpProtocol"], port, pair["GroupId"]))
+        for cidr in perm.get("IpRanges", []):
+            peers.add((perm["IpProtocol"], port, cidr["CidrIp"]))
+        for pl in perm.get("PrefixListIds", []):
+            peers.add((perm["IpProtocol"], port, pl["PrefixListId"]))
+    return peers
+
+
+def test_security_groups_rules_and_prefix_lists(run: Run, estate: Estate) -> None:
+    ec2 = run.region["ec2"]
+    groups = by(ec2["securityGroups"], "GroupId")
+    ids = estate.ids
+    for name, (_, rules) in SECURITY_GROUPS.items():
+        expected = set()
+        for proto, low, _high, peer in rules:
+            target = ids[f"sg:{name}"] if peer == "self" else ids.get(peer, peer)
+            expected.add((proto, low, target))
+        assert _sg_peers(groups[ids[f"sg:{name}"]]) == expected, name
+    rules_by_group: dict[str, int] = {}
+    for rule in ec2["securityGroupRules"]:
+        assert rule["SecurityGroupRuleId"].startswith("sgr-")
+        if not rule["IsEgress"]:
+            rules_by_group[rule["GroupId"]] = rules_by_group.get(rule["GroupId"], 0) + 1
+    assert rules_by_group[ids["sg:alb-public"]] == 3
+    prefix_lists = by(ec2["managedPrefixLists"], "PrefixListId")
+    entries = {e["Cidr"] for e in prefix_lists[ids["pl:corp-office"]]["Entries"]}
+    assert entries == {"203.0.113.0/24", "198.51.100.0/25"}
+    assert {v["VpcId"] for v in ec2["vpcs"]} >= {ids["vpc:prod"], ids["vpc:shared"]}
+    assert ids["subnet:cde-a"] in {s["SubnetId"] for s in ec2["subnets"]}
+    assert [p["VpcPeeringConnectionId"] for p in ec2["vpcPeeringConnections"]] == [
+        ids["pcx:prod-shared"]
+    ]
+    assert len(ec2["vpcEndpoints"]) == 2
+    instances = by(ec2["instances"], "InstanceId")
+    assert instances[ids["i:platform"]]["MetadataOptions"]["HttpTokens"] == "optional"
+    assert instances[ids["i:payments"]]["MetadataOptions"]["HttpTokens"] == "required"
+    enis = {e["NetworkInterfaceId"] for e in ec2["networkInterfaces"]}
+    for task in run.region["ecs"]["tasks"]:
+        for attachment in task.get("attachments", []):
+            details = {d["name"]: d["value"] for d in attachment["details"]}
+            assert details["networkInterfaceId"] in enis
+
+
+def test_load_balancer_listeners_and_target_groups(run: Run, estate: Estate) -> None:
+    elb = run.region["elbv2"]
+    (lb,) = elb["loadBalancers"]
+    assert lb["LoadBalancerArn"] == estate.ids["lb:public-alb"]
+    assert lb["Scheme"] == "internet-facing"
+    assert lb["SecurityGroups"] == [estate.ids["sg:alb-public"]]
+    attributes = {a["Key"]: a["Value"] for a in lb["Attributes"]}
+    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
+    assert tag_map(lb["Tags"]) == {"team": "edge"}
+    listeners = {(x["Port"], x["Protocol"]) for x in elb["listeners"]}
+    assert listeners == {(80, "HTTP"), (443, "HTTPS"), (8443, "HTTPS")}
+    groups = by(elb["targetGroups"], "TargetGroupName")
+    assert groups["payment-api-tg"]["Port"] == 8443
+    assert groups["payment-api-tg"]["TargetType"] == "ip"
+    assert "TargetHealthDescriptions" in groups["web-tg"]
+    assert isinstance(groups["web-tg"]["Attributes"], list)
+
+
+def test_storage_registries_logs_and_keys(run: Run, estate: Estate) -> None:
+    ids = estate.ids
+    systems = by(run.region["efs"]["fileSystems"], "FileSystemId")
+    assert systems[ids["efs:payments-files"]]["Encrypted"] is True
+    assert "aws:SecureTransport" in systems[ids["efs:payments-files"]]["FileSystemPolicy"]
+    assert systems[ids["efs:platform-shared"]]["Encrypted"] is False
+    assert "FileSystemPolicy" not in systems[ids["efs:platform-shared"]]
+    targets = by(run.region["efs"]["mountTargets"], "FileSystemId")
+    assert targets[ids["efs:payments-files"]]["SecurityGroups"] == [ids["sg:efs-payments"]]
+    points = by(run.region["efs"]["accessPoints"], "AccessPointId")
+    assert points[ids["fsap:settlement"]]["PosixUser"]["Uid"] == 10001
+    repos = by(run.region["ecr"]["repositories"], "repositoryName")
+    for name, (mutability, scan, alias, lifecycle, public) in REPOSITORIES.items():
+        repo = repos[name]
+        assert repo["imageTagMutability"] == mutability
+        assert repo["imageScanningConfiguration"]["scanOnPush"] is scan
+        assert repo["encryptionConfiguration"]["encryptionType"] == ("KMS" if alias else "AES256")
+        assert ("lifecyclePolicyText" in repo) is lifecycle
+        assert ("policyText" in repo) is public
+        assert tag_map(repo["tags"]) == {"team": name.split("/")[0]}
+    groups = by(run.region["logs"]["logGroups"], "logGroupName")
+    assert groups["/ecs/payments/payment-api"]["retentionInDays"] == 365
+    assert groups["/ecs/payments/payment-api"]["kmsKeyId"] == ids["kms:payments"]
+    assert "retentionInDays" not in groups["/ecs/payments/card-batch"]
+    assert groups["/ecs/storefront/web"]["tags"] == {"cluster": "storefront"}
+    keys = {k["Arn"]: k for k in run.region["kms"]["keys"]}
+    for alias, rotated in (("payments", True), ("platform-logs", False)):
+        key = keys[ids[f"kms:{alias}"]]
+        assert key["KeyRotationEnabled"] is rotated
+        assert key["Aliases"] == [f"alias/{alias}"]
+        assert tag_map(key["Tags"]) == {"team": alias}
+        assert "Statement" in json.loads(key["Policy"])
+
+
+def test_identity_discovery_and_data_stores(run: Run, estate: Estate) -> None:
+    roles = by(run.region["iam"]["roles"], "RoleName")
+    shared = roles["app-task-role"]
+    assert shared["RolePolicyList"][0]["PolicyName"] == "app"
+    ci = roles["ci-runner-role"]["AttachedPolicies"]
+    assert ci[0]["PolicyArn"] == "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert ci[0]["PolicyDocument"]["Statement"][0]["Action"] == "*"
+    execution = roles["ecsTaskExecutionRole"]["AttachedPolicies"][0]["PolicyDocument"]
+    assert "ecr:GetAuthorizationToken" in json.dumps(execution)
+    sd = run.region["servicediscovery"]
+    assert [n["Name"] for n in sd["namespaces"]] == ["internal.local"]
+    assert {s["Arn"] for s in sd["services"]} == {
+        v for k, v in estate.ids.items() if k.startswith("sd:")
+    }
+    secrets = by(run.region["secretsmanager"]["secrets"], "Name")
+    assert secrets["payments/db-password"]["KmsKeyId"] == estate.ids["kms:payments"]
+    parameters = by(run.region["ssm"]["parameters"], "Name")
+    assert parameters["/storefront/search/api-key"]["Type"] == "String"
+    assert parameters["/payments/api/hsm-pin"]["Type"] == "SecureString"
+    databases = by(run.region["rds"]["dbInstances"], "DBInstanceIdentifier")
+    assert tag_map(databases["cards-db"]["TagList"])["pci:chd"] == "store"
+    assert databases["cards-db"]["StorageEncrypted"] is True
+    assert databases["catalog-db"]["StorageEncrypted"] is False
+    queues = {q["QueueUrl"].rsplit("/", 1)[-1]: q for q in run.region["sqs"]["queues"]}
+    assert queues["payment-events"]["Tags"]["data-classification"] == "tokens"
+    assert queues["payment-events"]["Attributes"]["KmsMasterKeyId"] == estate.ids["kms:payments"]
+    buckets = by(run.region["s3"]["buckets"], "Name")
+    assert tag_map(buckets["audit-logs"]["Tags"])["data-classification"] == "internal"
+    assert buckets["audit-logs"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    assert "PublicAccessBlockConfiguration" not in buckets["storefront-assets"]
+    assert buckets["storefront-assets"]["PolicyStatus"]["IsPublic"] is True
+    algorithm = buckets["card-settlement-exports"]["ServerSideEncryptionConfiguration"]
+    assert algorithm["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+
+
+def test_default_revision_policy_versus_all_revisions(estate: Estate, tmp_path: Path) -> None:
+    default = run_collect(estate.url, tmp_path)
+    revisions = {(t["family"], t["revision"]) for t in default.region["ecs"]["taskDefinitions"]}
+    assert ("payment-api", 2) in revisions
+    assert ("payment-api", 1) not in revisions  # older ACTIVE revision, referenced by nothing
+    assert not any(family == "legacy-importer" for family, _ in revisions)
+    assert default.snapshot["revision_policy"] == "latest+referenced"
+    full = run_collect(estate.url, tmp_path, "--all-revisions")
+    items = full.region["ecs"]["taskDefinitions"]
+    every = {(t["family"], t["revision"]): t["status"] for t in items}
+    assert every[("payment-api", 1)] == "ACTIVE"
+    assert every[("legacy-importer", 1)] == every[("legacy-importer", 2)] == "INACTIVE"
+    assert len(items) == len(every)  # each revision once
+    assert full.snapshot["revision_policy"] == "all"
+
+
+def test_regions_list_and_s3_filed_under_bucket_region(estate: Estate, tmp_path: Path) -> None:
+    estate.c("s3").create_bucket(
+        Bucket="eu-archive", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    try:
+        both = run_collect(estate.url, tmp_path, "--regions", "us-east-1,eu-west-1")
+        assert both.code == 0, both.stderr
+        assert list(both.snapshot["regions"]) == ["us-east-1", "eu-west-1"]
+        eu = both.snapshot["regions"]["eu-west-1"]
+        assert [b["Name"] for b in eu["s3"]["buckets"]] == ["eu-archive"]
+        assert eu["ecs"]["clusters"] == []
+        assert eu["iam"]["roles"] == []  # IAM is global: filed once, under us-east-1
+        assert both.region["iam"]["roles"]
+        home = run_collect(estate.url, tmp_path)
+        names = {b["Name"]: b["BucketRegion"] for b in home.region["s3"]["buckets"]}
+        assert names["eu-archive"] == "eu-west-1"  # region not collected: kept at home
+    finally:
+        estate.c("s3").delete_bucket(Bucket="eu-archive")
+
+
+def test_all_regions_means_every_enabled_region(estate: Estate, tmp_path: Path) -> None:
+    every = run_collect(estate.url, tmp_path, "--regions", "all", "--workers", "16")
+    assert every.code == 0, every.stderr
+    regions = every.snapshot["regions"]
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions)
+    assert len(regions) > 15
+    assert len(regions["us-east-1"]["ecs"]["services"]) == len(SERVICES)

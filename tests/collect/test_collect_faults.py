@@ -1,0 +1,158 @@
+"""Fail-closed collection: faults injected into real clients (botocore ``before-send`` hooks,
+through ``ECSGUARD_FAULTS``) against the real moto server still yield a snapshot with the rest,
+precise ``errors`` entries and the partial exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from collect_testlib import Run, by, run_collect
+
+from ecsguard.collect.aws import Clients, CollectOptions
+from ecsguard.collect.aws_faults import Fault, parse_faults
+from ecsguard.errors import UsageError
+from ecsguard.sample.estate import Estate
+from ecsguard.sample.estate_spec import SERVICES
+
+PARTIAL = 3
+
+
+def _errors(run: Run) -> dict[tuple[str, str, str], str]:
+    return {
+        (e["service"], e["operation"], e["resource"]): e["message"] for e in run.snapshot["errors"]
+    }
+
+
+def test_access_denied_and_throttling_leave_the_rest(estate: Estate, tmp_path: Path) -> None:
+    faults = (
+        "ecs:DescribeTaskDefinition@payment-api=AccessDenied;ec2:DescribeSecurityGroups=Throttling"
+    )
+    run = run_collect(estate.url, tmp_path, "--max-attempts", "2", faults=faults)
+    assert run.code == PARTIAL
+    assert "partial: 2 calls failed" in run.stderr
+    assert "us-east-1 ec2:DescribeSecurityGroups x1" in run.stderr
+    errors = _errors(run)
+    td_arn = estate.ids["td:payment-api"]
+    assert set(errors) == {
+        ("ecs", "DescribeTaskDefinition", td_arn),
+        ("ec2", "DescribeSecurityGroups", "*"),
+    }
+    assert errors[("ecs", "DescribeTaskDefinition", td_arn)].startswith("AccessDeniedException:")
+    throttled = errors[("ec2", "DescribeSecurityGroups", "*")]
+    assert throttled.startswith("RequestLimitExceeded: throttled after 1 retries")
+    for entry in run.snapshot["errors"]:
+        assert entry["region"] == "us-east-1"
+    families = {t["family"] for t in run.region["ecs"]["taskDefinitions"]}
+    assert families == set(SERVICES) - {"payment-api"}
+    assert run.region["ec2"]["securityGroups"] == []
+    assert run.region["ec2"]["securityGroupRules"]  # the rest of ec2 was read
+    assert len(run.region["ecs"]["services"]) == len(SERVICES)
+    assert run.region["kms"]["keys"] and run.region["iam"]["roles"]
+
+
+def test_a_whole_service_denied(estate: Estate, tmp_path: Path) -> None:
+    run = run_collect(estate.url, tmp_path, faults="kms:*=AccessDenied")
+    assert run.code == PARTIAL
+    assert set(_errors(run)) == {("kms", "ListAliases", "*"), ("kms", "ListKeys", "*")}
+    assert run.region["kms"]["keys"] == []
+    assert len(run.region["ecs"]["clusters"]) == 3
+
+
+def test_one_resource_denied_names_that_resource(estate: Estate, tmp_path: Path) -> None:
+    key_id = estate.ids["kms:payments"].rsplit("/", 1)[-1]
+    run = run_collect(estate.url, tmp_path, faults=f"kms:DescribeKey@{key_id}=AccessDenied")
+    assert run.code == PARTIAL
+    assert set(_errors(run)) == {("kms", "DescribeKey", key_id)}
+    keys = by(run.region["kms"]["keys"], "KeyId")
+    assert key_id not in keys
+    assert len(keys) == 3
+
+
+def test_unsupported_timeouts_garbage_and_5xx_are_each_named(
+    estate: Estate, tmp_path: Path
+) -> None:
+    faults = ";".join(
+        [
+            "logs:DescribeLogGroups=Unsupported",
+            "efs:DescribeFileSystems=Timeout",
+            "ecs:ListClusters=Truncated",
+            "ec2:DescribeVpcs=Truncated",
+            "elbv2:DescribeLoadBalancers=InternalError",
+            "iam:GetAccountAuthorizationDetails@LocalManagedPolicy=Unavailable",
+            "servicediscovery:ListNamespaces=Throttling",
+            "s3:GetBucketTagging@audit-logs=AccessDenied",
+            "us-west-2/ecs:*=AccessDenied",  # another region: must not fire
+        ]
+    )
+    run = run_collect(estate.url, tmp_path, "--max-attempts", "2", faults=faults)
+    assert run.code == PARTIAL
+    errors = _errors(run)
+    assert len(errors) == len(run.snapshot["errors"]) == 8
+    unsupported = errors[("logs", "DescribeLogGroups", "*")]
+    assert unsupported == "operation not supported by endpoint (HTTP 500 without an AWS error)"
+    assert errors[("efs", "DescribeFileSystems", "*")].startswith("timeout:")
+    assert errors[("ecs", "ListClusters", "*")] == "invalid response: no 'clusterArns' in the reply"
+    assert errors[("ec2", "DescribeVpcs", "*")].startswith("invalid response (could not parse)")
+    assert errors[("elbv2", "DescribeLoadBalancers", "*")].startswith(
+        "InternalError: HTTP 500 from the service after 1 retries"
+    )
+    assert errors[("iam", "GetAccountAuthorizationDetails", "LocalManagedPolicy")].startswith(
+        "ServiceUnavailable: HTTP 503"
+    )
+    assert errors[("servicediscovery", "ListNamespaces", "*")].startswith("ThrottlingException")
+    assert errors[("s3", "GetBucketTagging", "audit-logs")].startswith("AccessDenied:")
+    buckets = by(run.region["s3"]["buckets"], "Name")
+    assert "Tags" not in buckets["audit-logs"]  # unknown, not "no tags"
+    assert buckets["storefront-assets"]["Tags"]
+    assert run.region["ecs"]["clusters"] == [] and run.region["ec2"]["vpcs"] == []
+    assert run.region["iam"]["roles"]  # roles were read; only local policies are missing
+    assert run.region["servicediscovery"]["services"]
+
+
+def test_missing_operation_on_the_real_endpoint_is_not_retried(estate: Estate) -> None:
+    """moto lacks UpdateClusterSettings and answers an HTML 500: recorded, and asked once."""
+    clients = Clients(CollectOptions(endpoint_url=estate.url, max_attempts=5))
+    caller = clients.caller("ecs", "us-east-1")
+    settings = [{"name": "containerInsights", "value": "enabled"}]
+    reply = caller.call("UpdateClusterSettings", "payments", cluster="payments", settings=settings)
+    assert reply is None
+    (entry,) = clients.log.entries
+    assert entry["message"] == "operation not supported by endpoint (HTTP 500 without an AWS error)"
+
+
+def test_snapshot_to_stdout_and_bad_output_path(estate: Estate, tmp_path: Path) -> None:
+    run = run_collect(estate.url, tmp_path, "-o", str(tmp_path / "missing" / "x.json"))
+    assert run.code == 2
+    assert run.stderr.strip().count("\n") == 0
+    assert run.stderr.startswith("ecsguard: error: ") and "not a writable directory" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fault", "nonsense"), "fault spec: cannot parse 'nonsense'"),
+        (("--profile", "no-such-profile-xyz"), "--profile:"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(
+    estate: Estate, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    run = run_collect(estate.url, tmp_path, *args)
+    assert run.code == 2
+    assert run.stderr.startswith("ecsguard: error: ") and message in run.stderr
+    assert run.stderr.strip().count("\n") == 0
+
+
+def test_fault_spec_grammar() -> None:
+    faults = parse_faults("eu-west-1/ecs:DescribeServices@web=Throttling, *:*=Timeout;")
+    assert faults == (
+        Fault("eu-west-1", "ecs", "DescribeServices", "web", "Throttling"),
+        Fault("*", "*", "*", "", "Timeout"),
+    )
+    assert faults[0].hits("eu-west-1", "ecs", "DescribeServices", '{"services": ["web"]}')
+    assert not faults[0].hits("us-east-1", "ecs", "DescribeServices", "web")
+    assert not faults[0].hits("eu-west-1", "ecs", "DescribeServices", "cart")
+    for bad in ("ecs=AccessDenied", "ecs:ListClusters", ":X=Y"):
+        with pytest.raises(UsageError):
+            parse_faults(bad)
