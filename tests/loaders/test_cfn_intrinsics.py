@@ -158,7 +158,7 @@ def test_if_with_undetermined_condition_is_unknown() -> None:
 
 def test_find_in_map() -> None:
     assert container(cfn("  Image: !FindInMap [Images, !Ref Env, Tag]"))["image"] == "1.2.3"
-    with pytest.raises(InputError, match="no Images.qa.Tag"):
+    with pytest.raises(InputError, match=r"no Images\.qa\.Tag"):
         cfn("  Image: !FindInMap [Images, qa, Tag]")
 
 
