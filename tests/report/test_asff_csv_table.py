@@ -124,3 +124,10 @@ def test_every_format_renders_and_unknown_format_is_usage_error(iac_result: Scan
     assert json.loads(render(iac_result, "json")) == iac_result.to_dict()
     with pytest.raises(UsageError, match="unknown format"):
         render(iac_result, "pdf")
+
+
+def test_table_groups_by_check_past_max_rows(snapshot_result: ScanResult) -> None:
+    text = render(snapshot_result, "table", max_rows=1, width=160)
+    assert "failures grouped by check" in text
+    assert "resources" in text
+    assert "\x07" not in text and "]0;owned" not in text

@@ -21,6 +21,10 @@ from ecsguard.report.common import frameworks_in, is_active_failure, location_te
 from ecsguard.report.evidence import build_evidence_pack
 from ecsguard.report.text import one_line
 
+# Past this many failures a per-resource table stops being readable (and rich slows to seconds):
+# rows are then grouped per check with a resource count; csv/json list every resource.
+MAX_ROWS = 500
+
 STYLES = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -44,10 +48,18 @@ def render_table(
         emoji=False,
     )
     failures = [f for f in sorted_findings(result.results) if is_active_failure(f)]
+    grouped = len(failures) > int(options.get("max_rows") or MAX_ROWS)
     for severity in SEVERITIES:
         group = [f for f in failures if f.severity == severity]
         if group:
-            console.print(_severity_table(severity, group))
+            table = _check_table if grouped else _severity_table
+            console.print(table(severity, group))
+    if grouped:
+        console.print(
+            Text(
+                f"{len(failures)} failures grouped by check; use --format csv or json for each resource."
+            )
+        )
     console.print(_counts(result))
     summary = _framework_summary(result, frameworks)
     if summary is not None:
@@ -75,6 +87,27 @@ def _severity_table(severity: str, findings: list[Finding]) -> Table:
             Text(one_line(f"{finding.resource.type} {name}")),
             Text(one_line(location_text(finding) or finding.resource.region)),
             Text(one_line(finding.detail or finding.title)),
+        )
+    return table
+
+
+def _check_table(severity: str, findings: list[Finding]) -> Table:
+    by_check: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_check.setdefault(finding.check_id, []).append(finding)
+    table = Table(
+        title=Text(f"{severity.upper()} ({len(findings)})", style=STYLES[severity]),
+        title_justify="left",
+        expand=True,
+    )
+    table.add_column("check", overflow="fold", ratio=4)
+    table.add_column("resources", justify="right", no_wrap=True, min_width=9)
+    table.add_column("examples", overflow="fold", ratio=6)
+    for check_id, group in by_check.items():
+        names = [f.resource.name or f.resource.id for f in group[:3]]
+        more = f" +{len(group) - 3} more" if len(group) > 3 else ""
+        table.add_row(
+            Text(one_line(check_id)), str(len(group)), Text(one_line(", ".join(names) + more))
         )
     return table
 
