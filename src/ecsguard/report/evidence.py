@@ -142,19 +142,23 @@ def requirement_evidence(
     checks = [_check_evidence(m.check, m.provenance, by_check.get(m.check, [])) for m in req.checks]
     attests = [_attestation_evidence(a, today) for a in attestations]
     gaps = _gaps(req, checks, attests, scope_summary)
+    scope_gaps = scope_problems(scope_summary) if (req.scope and scope_summary) else []
+    status = _status(req, checks, attests, scope_summary)
+    if scope_gaps and status == "pass":
+        status = "scope-review"  # the attested scope disagrees with what the engine computed
     return RequirementEvidence(
         id=req.id,
         title=req.title,
         section=req.section,
         ownership=req.ownership,
         launch_types={str(k): str(v) for k, v in req.launch_types.items()},
-        status=_status(req, checks, attests, scope_summary),
+        status=status,
         checks=checks,
         scope=req.scope,
         scope_evidence=scope_summary if (req.scope and scope_summary) else {},
         manual=req.manual,
         attestations=attests,
-        gaps=gaps,
+        gaps=gaps + scope_gaps,
         guidance=req.guidance,
     )
 
@@ -285,11 +289,22 @@ def summarise_scope(scope_report: dict[str, Any]) -> dict[str, Any]:
     """The parts of a §3.4 scope report an assessor needs beside a scoping requirement."""
     components = scope_report.get("components") or []
     categories = Counter(str(c.get("category", "undetermined")) for c in components)
-    events = scope_report.get("events") or []
+    events = Counter(str(e.get("type", "")) for e in scope_report.get("events") or [])
     return {
         "components": len(components),
         "by_category": dict(sorted(categories.items())),
         "edges": len(scope_report.get("edges") or []),
-        "events": [str(e.get("type", "")) for e in events][:50],
+        "events": dict(sorted(events.items())),
         "unknowns": len(scope_report.get("unknowns") or []),
     }
+
+
+def scope_problems(scope_summary: dict[str, Any]) -> list[str]:
+    """What in a scope report an assessor must resolve before scope counts as confirmed."""
+    problems = [f"scope report: {n} {kind} event(s)" for kind, n in scope_summary["events"].items()]
+    undetermined = scope_summary["by_category"].get("undetermined", 0)
+    if undetermined:
+        problems.append(f"scope report: {undetermined} component(s) undetermined")
+    if scope_summary["unknowns"]:
+        problems.append(f"scope report: {scope_summary['unknowns']} unknown(s) to resolve")
+    return problems
