@@ -139,7 +139,8 @@ def network_acl(rid: str, values: Item) -> Item:
                 entries.append(nacl_entry({**block, "egress": egress}))
     out: Item = {"NetworkAclId": rid, **pick(values, {"vpc_id": "VpcId"}), "IsDefault": False}
     subnets = values.get("subnet_ids")
-    out["Associations"] = [{"SubnetId": s} for s in subnets or [] if isinstance(s, str)]
+    if isinstance(subnets, list):
+        out["Associations"] = [{"SubnetId": s} for s in subnets if isinstance(s, str)]
     return {**out, "Entries": entries, "Tags": tag_list(values)}
 
 
