@@ -35,6 +35,10 @@ def _inventory(inputs: tuple[str, ...], live: bool, live_opts: dict[str, Any]) -
             all_revisions=bool(live_opts.get("all_revisions")),
         )
     )
+    import orjson
+
+    # the collector's dict holds datetimes; a snapshot file holds their JSON form
+    snapshot = orjson.loads(orjson.dumps(snapshot, default=str))
     builder = InventoryBuilder()
     load_snapshot(snapshot, "live", builder)
     return builder.build()

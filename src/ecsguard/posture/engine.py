@@ -156,7 +156,8 @@ class _Builder:
         for err in self.inventory.errors:
             if err.service != coll.service or not concerns(coll, err.operation):
                 continue
-            key = err.resource or f"{coll.service}:{err.region}:{check.collection}"
+            whole = err.resource in ("", "*")
+            key = f"{coll.service}:{err.region}:{check.collection}" if whole else err.resource
             out.setdefault(key, (err.region, f"{err.operation}: {err.message}"))
         return out
 
