@@ -120,6 +120,13 @@ def _observations(e: dict[str, Any], cls: int, resolved: dict[str, str]) -> list
 class BaselineDetector:
     """Feeds or checks a ``Baseline``; also remembers DNS answers so IPs map back to names."""
 
+    reads: tuple[tuple[str, ...], ...] = (
+        ("unmapped", "ecs", "cluster"), ("unmapped", "ecs", "family"), ("unmapped", "ecs", "container_name"),
+        ("container", "name"), ("container", "image", "name"), ("process", "file", "path"), ("process", "name"),
+        ("actor", "process", "name"), ("activity_id",), ("dst_endpoint", "ip"), ("dst_endpoint", "port"),
+        ("dst_endpoint", "hostname"), ("src_endpoint", "port"), ("connection_info", "direction_id"),
+        ("query", "hostname"), ("answers",), ("file", "path"))
+
     def __init__(self, baseline: Baseline, learn: bool = False) -> None:
         self.baseline = baseline
         self.learn = learn

@@ -23,7 +23,8 @@ NET_FIELDS = frozenset({"fd.sip", "fd.cip", "fd.rip", "fd.lip", "fd.snet", "fd.r
 _LOWER_OPS = {"icontains": "contains", "istartswith": "startswith", "iendswith": "endswith", "iglob": "glob"}
 # How often a literal on a field holds for ordinary events: lower is a better gate.
 _FIELD_COST = {"evt.type": 100, "container.id": 60, "evt.dir": 100, "fd.typechar": 90, "fd.num": 100,
-               "evt.is_open_read": 80, "evt.is_open_write": 60, "fd.type": 90, "fd.l4proto": 80}
+               "evt.is_open_read": 80, "evt.is_open_write": 60, "fd.type": 90, "fd.l4proto": 80,
+               "net.direction": 100, "evt.res": 100, "evt.rawres": 100, "user.uid": 40, "proc.puid": 40}
 
 
 class CompileError(Exception):
@@ -270,30 +271,54 @@ def generate(node: Node, cls: int, pool: Constants) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Atom:
-    """A necessary literal: ``eq`` (field value in ``values``) or ``sub`` (lowered value contains one)."""
+    """A necessary literal: ``eq``/``eql`` (field value, or an item of a list field, in ``values``)
+    or ``sub`` (the lowered value framed as ``\x01value\x00`` contains one of ``values``; the
+    frame bytes anchor prefixes and suffixes)."""
 
     kind: str
     field: str
     values: frozenset[Any]
 
     @property
-    def cost(self) -> int:
-        base = _FIELD_COST.get(self.field, 1 if self.kind == "eq" else 3)
-        return base * max(1, len(self.values) // 8 + 1)
+    def selectivity(self) -> int:
+        """Rough chance, in units, that an ordinary event passes; lower is a better gate."""
+        if self.field in _FIELD_COST:
+            return _FIELD_COST[self.field]
+        if self.kind != "sub":
+            return 2 + len(self.values) // 16
+        shortest = min((len(v.strip(ANCHORS)) for v in self.values), default=0)
+        anchored = all(v.startswith(START) or v.endswith(END) for v in self.values)
+        return (2 if anchored else 3) + (6 if shortest <= 3 else 2 if shortest <= 5 else 0)
+
+
+START, END = "\x01", "\x00"
+ANCHORS = START + END
 
 
 def _literal_of_glob(pattern: str) -> str:
+    """The most specific literal a full-match glob implies, anchored when it is a prefix/suffix."""
     runs = re.split(r"[*?\[\]]", pattern)
-    return max(runs, key=len) if runs else ""
+    if len(runs) == 1:
+        return START + pattern + END
+    if len(runs[-1]) >= 3:
+        return runs[-1] + END
+    if len(runs[0]) >= 3:
+        return START + runs[0]
+    return max(runs, key=len)
 
 
 def _check_atoms(node: Check) -> list[Atom] | None:
     name = node.field.name
     kind = field_kind(name)
-    if isinstance(node.value, FieldRef) or name in NET_FIELDS:
+    if isinstance(node.value, FieldRef):
         return None
+    values = node.value if isinstance(node.value, tuple) else (str(node.value),)
+    if name in NET_FIELDS and any("/" in v for v in values):
+        return None
+    if name == "dns.suffixes" and node.op in ("in", "intersects", "=") and not node.field.transforms:
+        # a suffix of the name <=> the lowered query equals it or ends with "." + it
+        return [Atom("sub", "dns.query", frozenset(p for v in values for p in (START + v.lower() + END, "." + v.lower() + END)))]
     if kind == "list" and node.op in ("in", "intersects", "=") and not node.field.transforms:
-        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
         return [Atom("eql", name, frozenset(values))]
     if kind in ("list", "bool", "any", None):
         return None
@@ -302,26 +327,37 @@ def _check_atoms(node: Check) -> list[Atom] | None:
         return None
     op = node.op
     if op in ("=", "in") and not lowered:
-        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
         return [Atom("eq", name, frozenset(_typed(v, kind, 0) for v in values))]
     if kind != "str":
         return None
+    text = str(node.value).lower()
+    patterns: tuple[str, ...]
     if op in ("=", "in"):
-        values = node.value if isinstance(node.value, tuple) else (str(node.value),)
-        return [Atom("sub", name, frozenset(v.lower() for v in values))] if all(values) else None
-    if op in ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"):
-        text = str(node.value).lower()
-        return [Atom("sub", name, frozenset({text}))] if len(text) >= 2 else None
-    if op in ("glob", "iglob"):
-        text = _literal_of_glob(str(node.value)).lower()
-        return [Atom("sub", name, frozenset({text}))] if len(text) >= 3 else None
-    if op == "pmatch" and isinstance(node.value, tuple) and all(len(v) >= 2 for v in node.value):
-        return [Atom("sub", name, frozenset(v.lower().rstrip("/") or "/" for v in node.value))]
-    return None
+        patterns = tuple(START + v.lower() + END for v in values)
+    elif op in ("contains", "icontains"):
+        patterns = (text,)
+    elif op in ("startswith", "istartswith"):
+        patterns = (START + text,)
+    elif op in ("endswith", "iendswith"):
+        patterns = (text + END,)
+    elif op in ("glob", "iglob"):
+        patterns = (_literal_of_glob(text),)
+    elif op == "pmatch":
+        patterns = tuple(START + (v.lower().rstrip("/") or "/") for v in values)
+    else:
+        return None
+    if any(len(p.strip(ANCHORS)) < 2 for p in patterns):
+        return None
+    return [Atom("sub", name, frozenset(patterns))]
 
 
 def _cost(atoms: list[Atom]) -> int:
-    return sum(a.cost for a in atoms)
+    """Fields are read once per event whatever the number of literals: cost by distinct field."""
+    by_field: dict[tuple[str, str], int] = {}
+    for atom in atoms:
+        key = (atom.kind, atom.field)
+        by_field[key] = max(by_field.get(key, 0), atom.selectivity)
+    return sum(by_field.values())
 
 
 def gate_atoms(node: Node) -> list[Atom] | None:

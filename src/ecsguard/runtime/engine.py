@@ -12,23 +12,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import msgspec
+import orjson
+
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert, Detection
 from ecsguard.runtime.fields import accessor, helper_namespace
 from ecsguard.runtime.program import CompiledRule, Program
+from ecsguard.runtime.slim import BASE_PATHS, STATE_PATHS, paths_of, slim_decoder
 from ecsguard.runtime.state import RuntimeState
 
 __all__ = ["Detector", "Engine", "EngineStats"]
 
 _E: dict[str, Any] = {}
-_PROCESS = 1007
+_PROCESS, _FILE = 1007, 1001
+_WRITES = frozenset({1, 3, 5})
 _SEVERITY_UP = {"info": "low", "low": "medium", "medium": "high", "high": "critical", "critical": "critical"}
 _OUTPUT_FIELD = re.compile(r"%([A-Za-z0-9_.]+(?:\[[^\]]*\])?)")
+_loads = orjson.loads
+_DECODE_ERRORS = (msgspec.MsgspecError, ValueError, TypeError)
 _HARMLESS = (TypeError, AttributeError, ValueError, KeyError, IndexError)
 
 
 class Detector(Protocol):
-    """A non-rule detector (threat intel, baseline, YARA): one event in, detections out."""
+    """A non-rule detector (threat intel, baseline, YARA): one event in, detections out.
+
+    ``reads`` names the OCSF paths ``check`` looks at (None: it may read anything), so the
+    engine's fast path can decode only those.
+    """
+
+    reads: tuple[tuple[str, ...], ...] | None
 
     def check(self, event: dict[str, Any], cls: int) -> list[Detection]: ...
 
@@ -42,6 +55,7 @@ class EngineStats:
     events: int = 0
     unknown_class: int = 0
     type_errors: int = 0
+    malformed: int = 0
     matches: int = 0
     alerts: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
@@ -86,6 +100,24 @@ class Engine:
         self._classes = program.classes
         self._outputs: dict[tuple[int, int], Callable[[dict[str, Any]], str]] = {}
         self._now = 0
+        self._detectors = {cls: [d for d in self.detectors if cls in getattr(d, "classes", (cls,))]
+                           for cls in program.classes}
+        self._slim = self._slim_decoder()
+
+    def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
+        """Partial decoder over every path the gates, state and detectors read (None: unknown)."""
+        paths: set[tuple[str, ...]] = set(BASE_PATHS) | set(STATE_PATHS)
+        for prog in self._classes.values():
+            found = paths_of(prog.gate_source)
+            if found is None:
+                return None
+            paths |= found
+        for detector in self.detectors:
+            reads = getattr(detector, "reads", None)
+            if reads is None:
+                return None
+            paths.update(reads)
+        return slim_decoder(paths)
 
     @property
     def rules(self) -> list[CompiledRule]:
@@ -93,35 +125,71 @@ class Engine:
 
     def process(self, e: dict[str, Any]) -> list[Alert]:
         """Alerts released by this event (aggregation may release earlier groups)."""
-        stats = self.stats
-        stats.events += 1
+        return self._process(e, None)
+
+    def process_line(self, line: bytes) -> list[Alert]:
+        """Parse one JSON line and process it; a malformed line is counted, never raised.
+
+        Fast path: decode only the paths gates and detectors read; parse in full only when a
+        rule may match or an alert needs the event's context. Results equal ``process``.
+        """
+        slim = self._slim
+        if slim is not None:
+            try:
+                return self._process(slim(line), line)
+            except _DECODE_ERRORS:
+                pass  # wrong shapes or bad JSON: the full parser decides
+        try:
+            event = _loads(line)
+        except ValueError:
+            self.stats.malformed += 1
+            return []
+        if not isinstance(event, dict):
+            self.stats.malformed += 1
+            return []
+        return self._process(event, None)
+
+    def _full(self, e: dict[str, Any], line: bytes | None) -> dict[str, Any]:
+        if line is None:
+            return e
+        try:
+            full = _loads(line)
+        except ValueError:
+            return e
+        return full if isinstance(full, dict) else e
+
+    def _process(self, e: dict[str, Any], line: bytes | None) -> list[Alert]:
+        self.stats.events += 1
         cls = e.get("class_uid")
-        prog = self._classes.get(cls) if isinstance(cls, int) else None
+        prog = self._classes.get(cls) if cls.__class__ is int else None
         if prog is None:
-            stats.unknown_class += 1
+            self.stats.unknown_class += 1
             return []
         t = e.get("time")
         if t.__class__ is int and t > self._now:
             self._now = t
         try:
-            self.state.observe(e, cls)
+            if cls == _PROCESS or (cls == _FILE and e.get("activity_id") in _WRITES):
+                self.state.observe(e, cls)
             cands = prog.gate(e)
         except _HARMLESS:
-            stats.type_errors += 1
+            self.stats.type_errors += 1
             cands = tuple(r.index for r in prog.rules if cls in r.fns)
         hits: list[Detection] | None = None
+        full: dict[str, Any] | None = None
         if cands:
-            hits = self._run_rules(e, cls, prog.rules, cands)
-        for detector in self.detectors:
+            full = self._full(e, line)
+            hits = self._run_rules(full, cls, prog.rules, cands)
+        for detector in self._detectors[cls]:
             try:
                 found = detector.check(e, cls)
             except _HARMLESS:
-                stats.type_errors += 1
+                self.stats.type_errors += 1
                 continue
             if found:
                 hits = (hits or []) + found
         if hits:
-            return self._emit(e, cls, hits)
+            return self._emit(full if full is not None else self._full(e, line), cls, hits)
         if self.aggregator.groups:
             return self._release(self.aggregator.expire(self._now))
         return []

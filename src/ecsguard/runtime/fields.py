@@ -152,15 +152,14 @@ def _dirname(path: Any) -> str | None:
 
 def _endpoint(e: dict[str, Any], side: str) -> dict[str, Any]:
     """side: server|client|local|remote -> the OCSF endpoint object for that role."""
+    if side == "server" and e.get("activity_id") != 7:
+        return e.get("dst_endpoint") or _E  # the common case: outbound or accepted connection
     inbound = (e.get("connection_info") or _E).get("direction_id") == 1
-    listen = e.get("activity_id") == 7
     dst = e.get("dst_endpoint") or _E
     src = e.get("src_endpoint") or _E
-    if listen:
+    if e.get("activity_id") == 7:
         server = dst if dst.get("port") is not None else src
         return server if side in ("server", "local") else _E
-    if side == "server":
-        return dst
     if side == "client":
         return src
     if side == "local":
@@ -173,14 +172,26 @@ def _ep(e: dict[str, Any], side: str, key: str) -> Any:
 
 
 def _fd_name_net(e: dict[str, Any]) -> str | None:
+    unmapped = e.get("unmapped")
+    if unmapped and unmapped.get("socket_path").__class__ is str:
+        return str(unmapped["socket_path"])
     dst = e.get("dst_endpoint") or _E
-    for path in (dst.get("path"), (e.get("unmapped") or _E).get("socket_path")):
-        if isinstance(path, str):
-            return path
-    src = e.get("src_endpoint") or _E
+    path = dst.get("path")
+    if path.__class__ is str:
+        return str(path)
     if dst.get("ip") is None:
         return None
+    src = e.get("src_endpoint") or _E
     return f"{src.get('ip', '')}:{src.get('port', '')}->{dst.get('ip')}:{dst.get('port', '')}"
+
+
+def _unix_path(e: dict[str, Any]) -> str | None:
+    unmapped = e.get("unmapped")
+    path = unmapped.get("socket_path") if unmapped else None
+    if path.__class__ is str:
+        return str(path)
+    path = (e.get("dst_endpoint") or _E).get("path")
+    return str(path) if path.__class__ is str else None
 
 
 def _typechar_net(e: dict[str, Any]) -> str:
@@ -250,7 +261,7 @@ HELPERS: dict[str, Any] = {
     "_ep": _ep,
     "_fd_name_net": _fd_name_net,
     "_typechar_net": _typechar_net,
-    "_answers": _answers, "_tf_case": _tf_case, "_suffixes": _suffixes, "_tf_len": _tf_len,
+    "_answers": _answers, "_unix_path": _unix_path, "_tf_case": _tf_case, "_suffixes": _suffixes, "_tf_len": _tf_len,
     "_in_nets": _in_nets,
     "_open_flag": _open_flag,
     **{f"_ET{cls}": table for cls, table in EVT_TYPES.items()},
@@ -436,6 +447,16 @@ def accessor(field: str, cls: int) -> str | None:
     if spec is None:
         return None
     return spec.exprs.get(cls, spec.exprs.get("*"))
+
+
+def gate_accessor(field: str, cls: int, table: Any) -> str | None:
+    """Accessor for a gate. On sockets, literals that are paths can only match a unix socket's
+    path, so the gate skips building the ``ip:port->ip:port`` name."""
+    if field == "fd.name" and cls == NETWORK:
+        literals = list(table.keys()) if isinstance(table, dict) else [str(k) for k in table.keys()]
+        if literals and all("/" in str(v) for v in literals):
+            return "_unix_path(e)"
+    return accessor(field, cls)
 
 
 def field_kind(field: str) -> str | None:

@@ -314,9 +314,20 @@ def _sha256_of(process: dict[str, Any]) -> str | None:
 class IntelDetector:
     """Matches connects, DNS queries/answers and executed files against an ``IntelSet``."""
 
+    reads: tuple[tuple[str, ...], ...] = (
+        ("connection_info", "direction_id"), ("src_endpoint", "ip"), ("dst_endpoint", "ip"), ("query", "hostname"),
+        ("answers",), ("process", "file", "hashes"), ("process", "file", "path"))
+
     def __init__(self, intel: IntelSet, dga_threshold: float = 0.8, yara_cache: int = 4096) -> None:
         self.intel = intel
         self.dga_threshold = dga_threshold
+        classes = {4003}
+        if intel.ips or intel.nets or intel.nets6:
+            classes.add(4001)
+        if intel.hashes or intel.yara is not None:
+            classes.add(1007)
+        self.classes = frozenset(classes)
+        self._dga_cache: dict[str, float] = {}
         self._yara_cache: dict[tuple[int, int, int, int], list[str]] = {}
         self._yara_cap = yara_cache
 
@@ -359,11 +370,19 @@ class IntelDetector:
                     ftype = DOMAIN_TYPES.get(hit.category, DOMAIN_TYPES["c2"])
                     out.append(_hit(ftype, f"{query} resolves to {rdata} listed in {hit.source}", hit, "IPV4_ADDRESS"))
                     break
-        if not out and isinstance(query, str) and dga_score(query) >= self.dga_threshold:
+        if not out and isinstance(query, str) and self._dga(query) >= self.dga_threshold:
             ind = Indicator(query, "dga", "dga-heuristic")
             out.append(_hit(DOMAIN_TYPES["dga"], f"DNS query for {query}, which looks algorithmically generated",
                             ind, "DOMAIN", rule_id="intel.dga_heuristic"))
         return out
+
+    def _dga(self, name: str) -> float:
+        score = self._dga_cache.get(name)
+        if score is None:
+            score = self._dga_cache[name] = dga_score(name)
+            if len(self._dga_cache) > 65536:
+                del self._dga_cache[next(iter(self._dga_cache))]
+        return score
 
     def _exec(self, e: dict[str, Any]) -> list[Detection]:
         process = e.get("process") or _E

@@ -24,7 +24,7 @@ from ecsguard.runtime.compiler import (
     gate_atoms,
     generate,
 )
-from ecsguard.runtime.fields import CLASSES, accessor, helper_namespace
+from ecsguard.runtime.fields import CLASSES, gate_accessor, helper_namespace
 from ecsguard.runtime.language import Const, LanguageError, Node
 from ecsguard.runtime.rules import RuleDef, RuleSet, expand
 
@@ -47,6 +47,7 @@ class ClassProgram:
     gate: Callable[[dict[str, Any]], tuple[int, ...]]
     gated: int = 0
     always: int = 0
+    gate_source: str = ""
 
 
 @dataclass(slots=True)
@@ -63,28 +64,27 @@ def _rule_source(name: str, expr: str) -> str:
 
 def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: tuple[int, ...],
                  pool: Constants) -> str:
+    """One function reading each gated field once: dict lookups for ``eq``, one automaton scan
+    over the framed, lowered value for all ``sub`` literals of that field."""
     lines = ["def _gate(e):", f"    out = {always!r}"]
+    by_expr: dict[str, list[tuple[str, str]]] = {}
     for (kind, fname), table in atoms_by_field.items():
-        expr = accessor(fname, cls)
-        if expr is None:
-            continue
-        const = pool.add(table)
+        expr = gate_accessor(fname, cls, table)
+        if expr is not None:
+            by_expr.setdefault(expr, []).append((kind, pool.add(table)))
+    for expr, tables in by_expr.items():
         lines.append(f"    v = {expr}")
-        if kind == "eql":
-            lines.append("    if v is not None:")
-            lines.append("        for x in v:")
-            lines.append(f"            r = {const}.get(x)")
-            lines.append("            if r is not None:")
-            lines.append("                out = out + r")
-        elif kind == "eq":
-            lines.append("    if v is not None:")
-            lines.append(f"        r = {const}.get(v)")
-            lines.append("        if r is not None:")
-            lines.append("            out = out + r")
-        else:
-            lines.append("    if v.__class__ is str:")
-            lines.append(f"        for _, r in {const}.iter(v.lower()):")
-            lines.append("            out = out + r")
+        lines.append("    if v is not None:")
+        for kind, const in sorted(tables):
+            if kind == "eql":
+                lines += ["        for x in v:", f"            r = {const}.get(x)",
+                          "            if r is not None:", "                out = out + r"]
+            elif kind == "eq":
+                lines += [f"        r = {const}.get(v)", "        if r is not None:", "            out = out + r"]
+            else:
+                lines += ["        if v.__class__ is str:",
+                          f"            for _, r in {const}.iter('\\x01' + v.lower() + '\\x00'):",
+                          "                out = out + r"]
     lines.append("    return out")
     return "\n".join(lines) + "\n"
 
@@ -132,13 +132,14 @@ def _compile_class(cls: int, trees: dict[int, Node], rules: list[CompiledRule], 
         elif atoms:
             gates[idx] = atoms
     tables = _build_tables(gates)
-    sources.append(_gate_source(cls, tables, tuple(always), pool))
+    gate_src = _gate_source(cls, tables, tuple(always), pool)
+    sources.append(gate_src)
     namespace = {**helper_namespace(state), **pool.values}
     exec(compile("\n".join(sources), f"<rules:{cls}>", "exec"), namespace)  # noqa: S102 - our own codegen
     for idx, name in members:
         rules[idx].fns[cls] = namespace[name]
     gate = namespace["_gate"]
-    return ClassProgram(cls, rules, gate, gated=len(gates), always=len(always))
+    return ClassProgram(cls, rules, gate, gated=len(gates), always=len(always), gate_source=gate_src)
 
 
 def compile_ruleset(rs: RuleSet, state: Any) -> Program:

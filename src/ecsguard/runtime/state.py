@@ -50,10 +50,15 @@ class RuntimeState:
             del procs[next(iter(procs))]
 
     def observe(self, e: dict[str, Any], cls: int) -> None:
+        """Feed one event (the engine calls this only for launches and file writes)."""
         if cls == _PROCESS:
             self._observe_launch(e)
         elif cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES:
             self._observe_write(e)
+
+    @staticmethod
+    def wants(e: dict[str, Any], cls: int) -> bool:
+        return cls == _PROCESS or (cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES)
 
     def _observe_launch(self, e: dict[str, Any]) -> None:
         scope = _scope_key(e)
