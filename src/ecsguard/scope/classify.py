@@ -9,6 +9,7 @@ from collections.abc import Callable
 from ecsguard.scope import ports as P
 from ecsguard.scope.components import Component, ScopeGraph
 from ecsguard.scope.netid import Network
+from ecsguard.scope.netview import NetView
 from ecsguard.scope.policy import ScopePolicy
 from ecsguard.scope.reasons import Reason
 from ecsguard.scope.routing import Router
@@ -26,7 +27,9 @@ class Classifier:
         flow_ends: dict[str, list[tuple[str, str, str]]],
         net: Network,
         router: Router,
+        view: NetView,
     ) -> None:
+        self.view = view
         self.sg = sg
         self.net = net
         self.router = router
@@ -48,8 +51,16 @@ class Classifier:
             before = len(self.cde)
             for rule in rules:
                 rule()
+            self._touch_cde()
+            self._c4_unrestricted()
             if len(self.cde) == before:
                 return
+
+    def _touch_cde(self) -> None:
+        """Materialise every path into and out of the CDE found so far."""
+        for cid in sorted(self.cde):
+            self.view.touch_into(cid)
+            self.view.touch_out(cid)
 
     def c1(self) -> None:
         for cid, comp in self.sg.components.items():
@@ -143,7 +154,6 @@ class Classifier:
 
     def c4(self) -> None:
         self._c4_shared_namespace()
-        self._c4_unrestricted()
         if self.policy.same_subnet_is_cde:
             self._c4_same_subnet()
 

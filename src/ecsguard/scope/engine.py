@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from ecsguard.model import Inventory
@@ -14,6 +13,7 @@ from ecsguard.scope.components import Component, ScopeGraph
 from ecsguard.scope.declare import Declaration, Flow
 from ecsguard.scope.flows import FlowChecker, resolve_flows
 from ecsguard.scope.netid import Network
+from ecsguard.scope.netview import NetView
 from ecsguard.scope.policy import ScopePolicy
 from ecsguard.scope.reach import ReachEngine, ReachResult
 from ecsguard.scope.report import build_report
@@ -46,14 +46,15 @@ def compute_scope(
     NetBuilder(inv, sg, net, ecsb).build()
     _resource_edges(sg)
     engine = ReachEngine(inv, net, policy)
-    res = engine.run()
-    _network_edges(sg, net, res)
+    res = engine.prepare()
+    view = NetView(sg, engine)
+    _network_facts(sg, view, res)
     _collection_errors(inv, sg)
     flow_ends, unknowns = resolve_flows(sg, flows)
-    cl = Classifier(sg, policy, flow_ends, net, engine.router)
+    cl = Classifier(sg, policy, flow_ends, net, engine.router, view)
     cl.run_cde()
     SupportRules(cl, inv).run()
-    checker = FlowChecker(sg, engine)
+    checker = FlowChecker(sg, engine, view)
     events = _inconsistent(sg, flow_ends) + checker.blocked(flows)
     if flows:
         events += checker.undeclared(flows, cl.cde)
@@ -79,36 +80,14 @@ def _resource_edges(sg: ScopeGraph) -> None:
             sg.link(wid, host, "may_run_on")
 
 
-def _network_edges(sg: ScopeGraph, net: Network, res: ReachResult) -> None:
-    by_class: dict[int, list[str]] = defaultdict(list)
-    for cid, comp in sg.components.items():
-        if comp.kind == "task":
-            continue
-        for c in comp.classes:
-            by_class[c].append(cid)
+def _network_facts(sg: ScopeGraph, view: NetView, res: ReachResult) -> None:
+    """Per-class facts (gaps, public entry points) copied onto the components in each class."""
+    by_class = view.by_class
     for c, comps in by_class.items():
         for cid in comps:
             sg.components[cid].unknown.extend(
                 u for u in res.unknown.get(c, []) if u not in sg.components[cid].unknown
             )
-    for (s, d), reach in res.pairs.items():
-        for a in by_class.get(s, ()):
-            for b in by_class.get(d, ()):
-                if a == b:
-                    continue
-                data = sg.edge(a, b, "can_reach")
-                if data is None:
-                    sg.link(
-                        a,
-                        b,
-                        "can_reach",
-                        _ps=reach.ports,
-                        evidence=list(reach.evidence),
-                        mode=reach.mode,
-                    )
-                else:
-                    data["_ps"] = P.union(data["_ps"], reach.ports)
-                    data["evidence"].extend(e for e in reach.evidence if e not in data["evidence"])
     if res.public:
         sg.add(Component("external:internet", "external", "internet", flags={"external"}))
     for d, (ps, ev) in res.public.items():
@@ -116,12 +95,17 @@ def _network_edges(sg: ScopeGraph, net: Network, res: ReachResult) -> None:
             sg.components[b].flags.add("public-entry")
             data = sg.edge("external:internet", b, "public_entry")
             if data is None:
-                sg.link("external:internet", b, "public_entry", _ps=ps, evidence=list(ev))
+                sg.link(
+                    "external:internet",
+                    b,
+                    "public_entry",
+                    _ps=ps,
+                    evidence=list(ev),
+                    ports=P.label(ps),
+                )
             else:
                 data["_ps"] = P.union(data["_ps"], ps)
-    for _a, _b, data in sg.g.edges(data=True):
-        if "_ps" in data:
-            data["ports"] = P.label(data["_ps"])
+                data["ports"] = P.label(data["_ps"])
 
 
 def _collection_errors(inv: Inventory, sg: ScopeGraph) -> None:

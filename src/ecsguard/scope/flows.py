@@ -10,6 +10,7 @@ from typing import Any
 from ecsguard.scope import ports as P
 from ecsguard.scope.components import Component, ScopeGraph
 from ecsguard.scope.declare import Flow
+from ecsguard.scope.netview import NetView
 from ecsguard.scope.reach import ReachEngine
 
 API_STORES = frozenset({"queue", "bucket", "data_store"})
@@ -61,9 +62,15 @@ def _endpoint(sg: ScopeGraph, ref: str, flow: Flow, unknowns: list[dict[str, Any
 
 
 class FlowChecker:
-    def __init__(self, sg: ScopeGraph, engine: ReachEngine) -> None:
+    def __init__(self, sg: ScopeGraph, engine: ReachEngine, view: NetView) -> None:
         self.sg = sg
         self.engine = engine
+        self.view = view
+        self.forwarders = [
+            c
+            for c in sg.components.values()
+            if c.declaration and c.declaration.forwards and c.classes
+        ]
 
     def blocked(self, flows: list[Flow]) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
@@ -91,24 +98,26 @@ class FlowChecker:
             return self._egress(ca, proto, flow.port or 443, world=False)
         if self._reach(a, b, proto, flow.port):
             return True
-        for f in self.sg.out(a, "can_reach"):
-            if self._forwards_to(f, b) and (flow.port is None or self._reach(a, f, proto, None)):
-                return True
-        return False
+        return any(self._reach(a, f, proto, None) for f in self.forwarders_of(b))
 
     def _reach(self, a: str, b: str, proto: str, port: int | None) -> bool:
-        data = self.sg.edge(a, b, "can_reach")
-        if data is None:
-            return False
-        return port is None or P.covers(data["_ps"], proto, port)
+        ps = self.view.between(self.sg.components[a], self.sg.components[b])
+        return bool(ps) and (port is None or P.covers(ps, proto, port))
 
-    def _forwards_to(self, f: str, b: str) -> bool:
-        comp = self.sg.components[f]
-        if comp.kind == "load_balancer":
-            return any(b in self.sg.out(tg, "forwards") for tg in self.sg.out(f, "forwards"))
-        return (
-            bool(comp.declaration and comp.declaration.forwards)
-            and self.sg.edge(f, b, "can_reach") is not None
+    def forwarders_of(self, b: str) -> list[str]:
+        """Load balancers and declared forwarders that carry traffic on to ``b``."""
+        out = [lb for tg in self.sg.into(b, "forwards") for lb in self.sg.into(tg, "forwards")]
+        out += [
+            f.id
+            for f in self.forwarders
+            if f.id != b and self.view.between(f, self.sg.components[b])
+        ]
+        return list(
+            dict.fromkeys(
+                c
+                for c in out
+                if c in self.sg.components and self.sg.components[c].kind != "listener"
+            )
         )
 
     def _public(self, b: str, proto: str, port: int | None) -> bool:
@@ -143,9 +152,8 @@ class FlowChecker:
             a, b = self.sg.resolve(flow.src), self.sg.resolve(flow.dst)
             if a and b:
                 declared.add((a, b))
-                for f in self.sg.components:
-                    if self._forwards_to(f, b):
-                        declared.update({(a, f), (f, b)})
+                for f in self.forwarders_of(b):
+                    declared.update({(a, f), (f, b)})
         events: list[dict[str, Any]] = []
         for a, b, key, data in self.sg.g.edges(keys=True, data=True):
             if key != "can_reach" or (a in cde) == (b in cde) or (a, b) in declared:

@@ -1,7 +1,10 @@
 """Reachability between network identity classes: egress of the source ∩ ingress of the
 destination, per protocol and port set, through routes and NACLs, with the SG rule ids as
 evidence (PCI_SCOPING §2.5). Indexed by referenced group and address range so that a large
-estate costs time in proportion to the rules, not to the square of the classes."""
+estate costs time in proportion to the rules, not to the square of the classes.
+
+Pairs are computed on demand: everything reaching into or out of a class the classifier asks
+about (the CDE, forwarders, second hops, declared flows), and cached."""
 
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ class Reach:
 
 @dataclass
 class ReachResult:
-    pairs: dict[tuple[int, int], Reach] = field(default_factory=dict)
+    """What is known for every class without pairwise work: public entries, wide egress, gaps."""
+
     public: dict[int, tuple[P.PortSet, list[str]]] = field(default_factory=dict)
     wide_egress: dict[int, list[str]] = field(default_factory=dict)
     unknown: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -88,29 +92,53 @@ class ReachEngine:
         self.router = Router(inv, self.pls)
         self.ingress: dict[str, list[Peer]] = {}
         self.egress: dict[str, list[Peer]] = {}
+        # reverse indexes: which ingress rules (of which group) admit a referenced group / range
+        self.ing_by_ref: dict[str, list[tuple[str, Peer]]] = defaultdict(list)
+        self.ing_by_range: dict[tuple[int, int, int], list[tuple[str, Peer]]] = defaultdict(list)
         for gid, sg in net.sgs.items():
             if gid != (sg.group_id or sg.id):
                 continue
             peers = [resolve_peer(r, self.pls, self.aws_pls) for r in sg.rules]
             self.ingress[gid] = [p for p in peers if p.rule.direction == "ingress"]
             self.egress[gid] = [p for p in peers if p.rule.direction == "egress"]
+            for peer in self.ingress[gid]:
+                if peer.world and not policy.public_entry_counts_as_connection:
+                    continue
+                if peer.group is not None:
+                    self.ing_by_ref[peer.group].append((gid, peer))
+                for version, (lo, hi) in peer.ranges:
+                    self.ing_by_range[(version, lo, hi)].append((gid, peer))
+        self.by_sg: dict[str, list[int]] = defaultdict(list)
+        self.addr = AddressIndex([])
+        self.pairs: dict[tuple[int, int], Reach | None] = {}
+        self.by_dst: dict[int, dict[int, Reach]] = defaultdict(dict)
+        self._into: set[int] = set()
+        self.result = ReachResult()
 
-    def run(self) -> ReachResult:
-        classes = self.net.classes
-        res = ReachResult()
-        by_sg: dict[str, list[int]] = defaultdict(list)
-        for c in classes:
+    def prepare(self) -> ReachResult:
+        """Index the classes (call once all are registered); note public entries and gaps."""
+        for c in self.net.classes:
             for gid in c.sgs:
-                by_sg[gid].append(c.index)
-        addr = AddressIndex(classes)
-        for c in classes:
-            self._note_unknowns(c, res)
-        candidates = self._ingress(classes, by_sg, addr, res)
-        for (s, d), (ports, ev) in candidates.items():
-            reach = self._pair(classes[s], classes[d], ports, ev)
-            if reach is not None:
-                res.pairs[(s, d)] = reach
-        return res
+                self.by_sg[gid].append(c.index)
+        self.addr = AddressIndex(self.net.classes)
+        for c in self.net.classes:
+            self._note_unknowns(c, self.result)
+            public, ev = self._public(c)
+            if public:
+                self.result.public[c.index] = (public, ev)
+        return self.result
+
+    def _public(self, d: NetClass) -> tuple[P.PortSet, list[str]]:
+        ps: P.PortSet = {}
+        ev: list[str] = []
+        for gid in sorted(d.sgs):
+            for peer in self.ingress.get(gid, ()):
+                if peer.world:
+                    ps = P.union(
+                        ps, P.rule_ports(peer.rule.protocol, peer.rule.from_port, peer.rule.to_port)
+                    )
+                    ev.append(peer.rule.rule_id)
+        return ps, ev
 
     def _note_unknowns(self, c: NetClass, res: ReachResult) -> None:
         res.unknown[c.index].extend(c.unknown)
@@ -129,51 +157,86 @@ class ReachEngine:
         if wide:
             res.wide_egress[c.index] = sorted(wide)
 
-    def _ingress(
-        self,
-        classes: list[NetClass],
-        by_sg: dict[str, list[int]],
-        addr: AddressIndex,
-        res: ReachResult,
-    ) -> dict[tuple[int, int], tuple[P.PortSet, list[str]]]:
-        acc: dict[tuple[int, int], tuple[P.PortSet, list[str]]] = {}
-        count_public = self.policy.public_entry_counts_as_connection
-        for d in classes:
-            public: P.PortSet = {}
-            public_ev: list[str] = []
-            local: dict[int, tuple[P.PortSet, list[str]]] = {}
-            for gid in sorted(d.sgs):
-                for peer in self.ingress.get(gid, ()):
-                    rule = peer.rule
-                    rp = P.rule_ports(rule.protocol, rule.from_port, rule.to_port)
-                    if peer.world:
-                        public = P.union(public, rp)
-                        public_ev.append(rule.rule_id)
-                        if not count_public:
-                            continue
-                    for s in self._sources(peer, by_sg, addr):
-                        cur = local.get(s)
-                        local[s] = (
-                            (rp, [rule.rule_id])
-                            if cur is None
-                            else (P.union(cur[0], rp), [*cur[1], rule.rule_id])
-                        )
-            if public:
-                res.public[d.index] = (public, public_ev)
-            for s, (ps, ev) in local.items():
-                if public and not count_public:
-                    ps = P.subtract(ps, public)
-                if ps:
-                    acc[(s, d.index)] = (ps, ev)
-        return acc
+    # --- on-demand pairs -------------------------------------------------------------
+    def into(self, d: int) -> dict[int, Reach]:
+        """Every class that can open connections to class ``d``."""
+        if d not in self._into:
+            self._into.add(d)
+            for s in self._sources(self.net.classes[d]):
+                self.pair(s, d)
+        return self.by_dst[d]
 
-    def _sources(self, peer: Peer, by_sg: dict[str, list[int]], addr: AddressIndex) -> set[int]:
-        if peer.group is not None:
-            return set(by_sg.get(peer.group, ()))
+    def out_of(
+        self, s: int, targets: set[int] | None = None, first: bool = False
+    ) -> dict[int, Reach]:
+        """Classes ``s`` can open connections to (only among ``targets`` when given)."""
+        found: dict[int, Reach] = {}
+        for d in self._destinations(self.net.classes[s]):
+            if targets is not None and d not in targets:
+                continue
+            reach = self.pair(s, d)
+            if reach is not None:
+                found[d] = reach
+                if first:
+                    break
+        return found
+
+    def _sources(self, d: NetClass) -> set[int]:
         out: set[int] = set()
-        for version, (lo, hi) in peer.ranges:
-            out |= addr.overlapping(version, lo, hi)
+        for gid in d.sgs:
+            for peer in self.ingress.get(gid, ()):
+                if peer.world and not self.policy.public_entry_counts_as_connection:
+                    continue
+                if peer.group is not None:
+                    out.update(self.by_sg.get(peer.group, ()))
+                for version, (lo, hi) in peer.ranges:
+                    out |= self.addr.overlapping(version, lo, hi)
         return out
+
+    def _destinations(self, s: NetClass) -> list[int]:
+        owners: set[str] = set()
+        for gid in s.sgs:
+            owners.update(g for g, _ in self.ing_by_ref.get(gid, ()))
+        for (version, lo, hi), rules in self.ing_by_range.items():
+            if overlaps(s.v4 if version == 4 else s.v6, lo, hi):
+                owners.update(g for g, _ in rules)
+        out: set[int] = set()
+        for g in owners:
+            out.update(self.by_sg.get(g, ()))
+        return sorted(out)
+
+    def pair(self, s: int, d: int) -> Reach | None:
+        key = (s, d)
+        if key in self.pairs:
+            return self.pairs[key]
+        sc, dc = self.net.classes[s], self.net.classes[d]
+        ingress, ev = self._admits(sc, dc, cidr_only=False)
+        reach = self._pair(sc, dc, ingress, ev) if ingress else None
+        self.pairs[key] = reach
+        if reach is not None:
+            self.by_dst[d][s] = reach
+        return reach
+
+    def _admits(self, s: NetClass, d: NetClass, cidr_only: bool) -> tuple[P.PortSet, list[str]]:
+        """Ports ``d``'s groups admit from ``s`` (public-entry ports excluded by default)."""
+        ps: P.PortSet = {}
+        ev: list[str] = []
+        public: P.PortSet = {}
+        count_public = self.policy.public_entry_counts_as_connection
+        for gid in sorted(d.sgs):
+            for peer in self.ingress.get(gid, ()):
+                rp = P.rule_ports(peer.rule.protocol, peer.rule.from_port, peer.rule.to_port)
+                if peer.world and not count_public:
+                    public = P.union(public, rp)
+                    continue
+                if cidr_only and peer.group is not None:
+                    continue
+                if _matches(peer, s):
+                    ps = P.union(ps, rp)
+                    ev.append(peer.rule.rule_id)
+        if public and ps:
+            ps = P.subtract(ps, public)
+        return ps, ev
 
     def _pair(self, s: NetClass, d: NetClass, ingress: P.PortSet, ev: list[str]) -> Reach | None:
         mode, route_ev = self.router.path(s, d)
@@ -191,7 +254,7 @@ class ReachEngine:
                     )
                     eg_ev.append(peer.rule.rule_id)
         if mode == "tgw":
-            ingress, ev = self._cidr_only(s, d)
+            ingress, ev = self._admits(s, d, cidr_only=True)
         ports = P.intersect(ingress, eg)
         if not ports:
             return None
@@ -201,19 +264,3 @@ class ReachEngine:
             if not ports:
                 return None
         return Reach(ports, sorted(set(ev)) + sorted(set(eg_ev)) + route_ev, mode)
-
-    def _cidr_only(self, s: NetClass, d: NetClass) -> tuple[P.PortSet, list[str]]:
-        ps: P.PortSet = {}
-        ev: list[str] = []
-        for gid in sorted(d.sgs):
-            for peer in self.ingress.get(gid, ()):
-                if (
-                    peer.group is None
-                    and _matches(peer, s)
-                    and (self.policy.public_entry_counts_as_connection or not peer.world)
-                ):
-                    ps = P.union(
-                        ps, P.rule_ports(peer.rule.protocol, peer.rule.from_port, peer.rule.to_port)
-                    )
-                    ev.append(peer.rule.rule_id)
-        return ps, ev

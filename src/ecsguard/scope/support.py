@@ -82,6 +82,7 @@ class SupportRules:
             targets = [b for b in self.sg.out(f, "can_reach") if b in cde]
             if not targets:
                 continue
+            self.cl.view.touch_into(f)
             for x in self.sg.into(f, "can_reach"):
                 if x not in cde:
                     t = targets[0]

@@ -22,8 +22,16 @@ def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
             continue
         _settle(cl, comp)
         cats[cid] = category_of(cl.reasons[cid])
+    hop_targets = {
+        c
+        for y, cat in cats.items()
+        if cat in IN_SCOPE_SUPPORT and not _forwards(sg.components[y])
+        for c in sg.components[y].classes
+    }
     for cid, cat in list(cats.items()):
-        if cat != "out-of-scope":
+        if cat != "out-of-scope" or not sg.components[cid].classes:
+            continue
+        if not cl.view.first_out(cid, hop_targets):
             continue
         for y in cl.sg.out(cid, "can_reach"):
             if cats.get(y) in IN_SCOPE_SUPPORT and not _forwards(sg.components[y]):
