@@ -19,6 +19,7 @@ from ecsguard.report.common import (
     framework_labels,
     is_suppressed,
     iso,
+    location_text,
     option_time,
 )
 from ecsguard.report.text import clip, one_line
@@ -146,7 +147,7 @@ def _compliance(finding: Finding, frameworks: Sequence[str] | None) -> dict[str,
 def _product_fields(finding: Finding) -> dict[str, str]:
     fields = {"ecsguard/CheckId": finding.check_id, "ecsguard/FindingId": finding.id}
     if finding.location is not None and finding.location.file:
-        fields["ecsguard/Location"] = f"{finding.location.file}:{finding.location.line or ''}"
+        fields["ecsguard/Location"] = location_text(finding)
     if finding.evidence is not None and finding.evidence.path:
         fields["ecsguard/EvidencePath"] = clip(one_line(finding.evidence.path), 1024)
     if finding.scope:
