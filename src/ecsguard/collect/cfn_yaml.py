@@ -90,8 +90,9 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
         raise InputError(
             source, None, f"YAML input larger than {MAX_YAML_BYTES // 2**20} MiB; not a template"
         )
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise InputError(source, None, "empty YAML document")
@@ -107,11 +108,22 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[str, int]]:
         raise InputError(
             source, _place(exc.problem_mark), f"invalid YAML: {exc.problem or exc.context}"
         ) from None
+    except yaml.reader.ReaderError as exc:
+        where = _offset_place(text, exc.position)
+        raise InputError(
+            source, where, f"invalid YAML: character {exc.character:#x} not allowed"
+        ) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise InputError(source, None, f"invalid YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return doc, _yaml_resource_lines(node)
+
+
+def _offset_place(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"line {line} column {offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
 def _yaml_message(exc: yaml.constructor.ConstructorError) -> str:
