@@ -28,7 +28,7 @@ from ecsguard.errors import EcsguardError
 
 __all__ = ["BpftraceCapture", "CaptureError", "CaptureStats", "ebpf_unavailable_reason"]
 
-_READY_MARK = b'"attached_probes"'
+_BEGIN_MARK = b'"S\\u001f'  # the BEGIN record as bpftrace's JSON escapes it
 
 
 class CaptureError(EcsguardError):
@@ -104,6 +104,8 @@ class BpftraceCapture:
         self._stderr: deque[str] = deque(maxlen=20)
         self._threads: list[threading.Thread] = []
         self._script_path: str | None = None
+        self._calibrated = False
+        self._ready_wall_ns = time.time_ns()
 
     def start(self) -> None:
         reason = ebpf_unavailable_reason(self.bpftrace)
@@ -132,8 +134,6 @@ class BpftraceCapture:
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise CaptureError("bpftrace failed to start: " + self._error_text())
-        # Give the reader a moment: bpftrace prints its marker just before the ring polls start.
-        time.sleep(0.05)
 
     def _spawn(self, target: Any, stream: IO[bytes]) -> None:
         thread = threading.Thread(target=target, args=(stream,), daemon=True)
@@ -157,10 +157,13 @@ class BpftraceCapture:
             lines = (rest + chunk).split(b"\n")
             rest = lines.pop()
             if not self._ready.is_set():
+                # bpftrace announces "attached_probes" before attaching; BEGIN runs after the
+                # last probe is attached, so its record is the true start (and clock anchor).
                 for i, line in enumerate(lines):
-                    if _READY_MARK in line:
+                    if _BEGIN_MARK in line:
+                        self._ready_wall_ns = time.time_ns()
                         self._ready.set()
-                        lines = lines[i + 1 :]
+                        lines = lines[i:]
                         break
                 else:
                     continue
@@ -186,6 +189,8 @@ class BpftraceCapture:
                 continue
             for line in lines:
                 rec = feed(line)
+                if self.parser.start_nsecs is not None and not self._calibrated:
+                    self._calibrate(self.parser.start_nsecs)
                 if forks:
                     for parent, child in forks:
                         self.builder.forked(parent, child)
@@ -201,6 +206,12 @@ class BpftraceCapture:
                     self.stats.events += 1
                     yield event
             self._sync_stats()
+
+    def _calibrate(self, kernel_nsecs: int) -> None:
+        # bpftrace's nsecs is the kernel's ktime, which need not match this process's
+        # CLOCK_MONOTONIC (it does not on restored VM snapshots): anchor it on the BEGIN record.
+        self.builder.clock_offset_ns = self._ready_wall_ns - kernel_nsecs
+        self._calibrated = True
 
     def _sync_stats(self) -> None:
         self.stats.queue_dropped = self.queue.dropped

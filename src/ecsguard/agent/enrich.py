@@ -22,6 +22,7 @@ import orjson
 __all__ = [
     "ContainerContext",
     "Enricher",
+    "cgroup2_root",
     "cgroup_container_id",
     "context_from_introspection",
     "context_from_task_metadata",
@@ -91,6 +92,18 @@ def cgroup_container_id(path: str) -> str | None:
         return str(found[-1])
     fargate = _FARGATE_ID.findall(path)
     return str(fargate[-1]) if fargate else None
+
+
+def cgroup2_root() -> str | None:
+    """Where the unified (v2) hierarchy is mounted: bpftrace's ``cgroup`` ids live there.
+
+    Pure v2 hosts mount it at /sys/fs/cgroup; hybrid v1 hosts at /sys/fs/cgroup/unified.
+    Walking a v1 tree instead would match inode numbers of another filesystem.
+    """
+    for root in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+        if os.path.exists(os.path.join(root, "cgroup.controllers")):
+            return root
+    return None
 
 
 def _revision(value: Any) -> str | None:
@@ -178,7 +191,7 @@ class Enricher:
     docker_root: str = "/var/lib/docker/containers"
     refresh_interval: float = 5.0
     timeout: float = 0.5
-    cgroup_root: str = "/sys/fs/cgroup"
+    cgroup_root: str | None = None  # the cgroup v2 mount; found when None
     errors: int = 0
     _known: dict[str, ContainerContext] = field(default_factory=dict)
     _last_refresh: float = -1e9
@@ -202,9 +215,7 @@ class Enricher:
             ctx = docker or ContainerContext(container_id)
         elif docker is not None and not ctx.image_name:
             # The introspection API names the task but not the image; Docker's config does.
-            ctx = dataclasses.replace(
-                ctx, image_name=docker.image_name, image_tag=docker.image_tag
-            )
+            ctx = dataclasses.replace(ctx, image_name=docker.image_name, image_tag=docker.image_tag)
         self._known[container_id] = ctx
         return ctx
 
@@ -261,8 +272,11 @@ class Enricher:
             return None
 
     def _scan_cgroups(self) -> None:
+        root = self.cgroup_root or cgroup2_root()
+        if root is None:
+            return
         paths: dict[int, str] = {}
-        for dirpath, _dirs, _files in os.walk(self.cgroup_root):
+        for dirpath, _dirs, _files in os.walk(root):
             try:
                 paths[os.stat(dirpath).st_ino] = dirpath
             except OSError:

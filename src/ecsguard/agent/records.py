@@ -42,6 +42,7 @@ class RecordParser:
 
     lost: int = 0
     malformed: int = 0
+    start_nsecs: int | None = None  # the script's BEGIN timestamp (kernel clock)
     exits: list[int] = field(default_factory=list)
     forks: list[tuple[int, int]] = field(default_factory=list)
     _parts: dict[int, list[str]] = field(default_factory=dict)
@@ -96,8 +97,10 @@ class RecordParser:
                 return None
         except ValueError:
             pass
-        if letter != "S":
-            self.malformed += 1
+        if letter == "S" and len(fields) == 2 and fields[1].isdigit():
+            self.start_nsecs = int(fields[1])
+            return None
+        self.malformed += 1
         return None
 
     def _add_parts(self, tid: int, values: list[str]) -> None:

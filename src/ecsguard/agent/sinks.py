@@ -91,23 +91,38 @@ class DetectSink:
         self.alerts = 0
 
     def emit(self, event: dict[str, Any]) -> None:
-        for alert in self.engine.process(event):
+        alerts = self.engine.process(event)
+        for alert in alerts:
             self.alerts += 1
             self.alert_sink.emit(alert)
+        if alerts:
+            _flush_alert_sink(self.alert_sink)
 
     def flush(self) -> None:
         """Release alerts whose aggregation window has closed by wall-clock time."""
         for alert in self.engine.tick(time.time_ns() // 1_000_000):
             self.alerts += 1
             self.alert_sink.emit(alert)
-        # Runtime alert sinks flush on close; a live agent's stdout readers should not wait.
-        sys.stdout.flush()
+        _flush_alert_sink(self.alert_sink)
 
     def close(self) -> None:
         for alert in self.engine.flush():
             self.alerts += 1
             self.alert_sink.emit(alert)
         self.alert_sink.close()
+
+
+def _flush_alert_sink(sink: Any) -> None:
+    """Push alerts out now: a live agent's readers should not wait for exit.
+
+    Runtime alert sinks flush on ``close`` only; use ``flush`` when a sink has one, else the
+    stream the stdout/file sinks write to.
+    """
+    flush = getattr(sink, "flush", None)
+    if not callable(flush):
+        flush = getattr(getattr(sink, "_stream", None), "flush", None)
+    if callable(flush):
+        flush()
 
 
 SINKS: dict[str, Callable[..., EventSink]] = {"stdout": _stdout, "file": _file, "nats": _nats}

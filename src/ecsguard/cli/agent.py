@@ -30,6 +30,7 @@ def _capture(mode: str, options: dict[str, Any]) -> Any:
         enricher = Enricher(
             introspection_url=options["introspection_url"] or None,
             task_metadata_url=os.environ.get(_TMDE_ENV),
+            docker_root=options["docker_root"],
         )
         skip = frozenset(s.strip() for s in options["skip"].split(",") if s.strip())
         return BpftraceCapture(
@@ -54,7 +55,9 @@ def _sinks(options: dict[str, Any]) -> list[Any]:
         from ecsguard.runtime.sinks import open_sink
 
         engine = load_engine(
-            rules_dirs=list(options["rules"]) or None, intel_dir=options["intel"] or None
+            rules_dirs=list(options["rules"]) or None,
+            intel_dir=options["intel"] or None,
+            window_ms=options["alert_window"],
         )
         alert_sink = open_sink(options["alerts"], format=options["format"])
         sinks.append(DetectSink(engine, alert_sink))
@@ -90,6 +93,13 @@ def _sinks(options: dict[str, Any]) -> list[Any]:
     show_default=True,
     help="Alert format for --detect.",
 )
+@click.option(
+    "--alert-window",
+    type=click.IntRange(0),
+    default=60_000,
+    show_default=True,
+    help="--detect: ms during which repeats of an alert are folded into one (0: none).",
+)
 @click.option("--rules", multiple=True, metavar="DIR", help="Extra rules (with --detect).")
 @click.option("--intel", default="", metavar="DIR", help="Threat-intel directory (--detect).")
 @click.option("--cluster", default=None, help="Cluster name for the NATS subject when unknown.")
@@ -98,6 +108,12 @@ def _sinks(options: dict[str, Any]) -> list[Any]:
     default="http://localhost:51678",
     show_default=True,
     help="ECS agent introspection API ('' to disable).",
+)
+@click.option(
+    "--docker-root",
+    default="/var/lib/docker/containers",
+    show_default=True,
+    help="Docker's container state directory (image and labels per container).",
 )
 @click.option(
     "--queue-size",
@@ -139,6 +155,13 @@ def agent(**options: Any) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     capture.start()
+    ready = {
+        "mode": options["mode"],
+        "sections": list(capture.stats.sections),
+        "missing": [{"section": s, "reason": r} for s, r in capture.stats.missing],
+    }
+    sys.stderr.buffer.write(orjson.dumps({"agent_ready": ready}) + b"\n")
+    sys.stderr.flush()
     try:
         pump(
             capture.events(stop),
