@@ -55,3 +55,38 @@ def tag_map(tags: list[dict[str, str]] | None) -> dict[str, str]:
         key = tag.get("key", tag.get("Key", tag.get("TagKey", "")))
         out[key] = tag.get("value", tag.get("Value", tag.get("TagValue", "")))
     return out
+
+
+def services_of(region: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return by(region["ecs"]["services"], "serviceName")
+
+
+def revisions(region: dict[str, Any], family: str) -> set[int]:
+    return {t["revision"] for t in region["ecs"]["taskDefinitions"] if t["family"] == family}
+
+
+def latest(region: dict[str, Any], family: str) -> dict[str, Any]:
+    items = [t for t in region["ecs"]["taskDefinitions"] if t["family"] == family]
+    return max(items, key=lambda t: int(t["revision"]))
+
+
+def group_cidrs(region: dict[str, Any], name: str) -> set[str]:
+    (group,) = [g for g in region["ec2"]["securityGroups"] if g["GroupName"] == name]
+    return {r["CidrIp"] for p in group["IpPermissions"] for r in p.get("IpRanges", [])}
+
+
+def check_generation(region: dict[str, Any], generation: int) -> None:
+    """What each generation of the sample estate must show (default revision policy)."""
+    services = services_of(region)
+    api = latest(region, "payment-api")["containerDefinitions"][0]
+    expected_revisions = {0: {2}, 1: {2, 3}, 2: {2, 3}, 3: {2, 3, 4}}[generation]
+    # older revisions stay while tasks started from them still run
+    assert revisions(region, "payment-api") == expected_revisions
+    assert api["user"] == ("0" if generation in (1, 2) else "10001")
+    assert ("10.0.0.0/16" in group_cidrs(region, "cards-db")) is (generation >= 1)
+    assert services["receipt-mailer"]["desiredCount"] == (0 if generation >= 2 else 1)
+    assert ("fraud-scoring" in services) is (generation < 2)
+    assert bool(revisions(region, "fraud-scoring")) is (generation < 2)
+    assert ("0.0.0.0/0" in group_cidrs(region, "admin-bastion")) is (generation < 3)
+    search_tags = tag_map(services["search"].get("tags"))
+    assert ("pci:chd" in search_tags) is (generation >= 3)

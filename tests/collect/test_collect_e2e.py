@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collect_testlib import Run, by, run_collect, tag_map
+from collect_testlib import Run, by, check_generation, run_collect, tag_map
 
 from ecsguard.collect.aws import SECTION_KEYS
-from ecsguard.sample.estate import Estate
+from ecsguard.sample.estate import Estate, apply_generation
 from ecsguard.sample.estate_base import FAKE_SECRET, SECURITY_GROUPS
 from ecsguard.sample.estate_data import REPOSITORIES
 from ecsguard.sample.estate_ecs import container
@@ -306,3 +306,13 @@ def test_all_regions_means_every_enabled_region(estate: Estate, tmp_path: Path) 
     assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions)
     assert len(regions) > 15
     assert len(regions["us-east-1"]["ecs"]["services"]) == len(SERVICES)
+
+
+def test_generations_change_the_estate_as_documented(estate: Estate, tmp_path: Path) -> None:
+    """Runs last in this module: it moves the shared estate through generations 1-3."""
+    check_generation(run_collect(estate.url, tmp_path).region, 0)
+    for generation in (1, 2, 3):
+        apply_generation(estate, generation)
+        run = run_collect(estate.url, tmp_path)
+        assert run.code == 0, run.stderr
+        check_generation(run.region, generation)

@@ -72,9 +72,11 @@ def _services(caller: Caller, cluster: str) -> list[dict[str, Any]]:
     arns = caller.pages("ListServices", "serviceArns", resource=cluster, cluster=cluster)
     if not arns:
         return []
-    return _describe(
+    items = _describe(
         caller, "DescribeServices", "services", arns, 10, cluster=cluster, include=["TAGS"]
     )
+    # AWS stops listing a deleted service once it is INACTIVE; some endpoints keep it.
+    return [s for s in items if s.get("status") != "INACTIVE"]
 
 
 def _tasks(caller: Caller, cluster: str) -> list[dict[str, Any]]:
