@@ -18,12 +18,12 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from estate import snapshot, task_definitions  # noqa: E402
+from estate import snapshot, task_definitions
 
-from ecsguard.collect.load import load_inputs  # noqa: E402
-from ecsguard.config import Config  # noqa: E402
-from ecsguard.posture.jsonout import render_json_bytes  # noqa: E402
-from ecsguard.posture.run import RunRequest, run_scan  # noqa: E402
+from ecsguard.collect.load import load_inputs
+from ecsguard.config import Config
+from ecsguard.posture.jsonout import render_json_bytes
+from ecsguard.posture.run import RunRequest, run_scan
 
 
 def main() -> None:
@@ -46,12 +46,16 @@ def main() -> None:
         t_json = time.perf_counter() - t0
     total = t_load + t_scan + t_json
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"task definitions: {n} ({size / 2**20:.1f} MiB snapshot), findings: {len(result.results)}")
+    print(
+        f"task definitions: {n} ({size / 2**20:.1f} MiB snapshot), findings: {len(result.results)}"
+    )
     print(f"json parse only (baseline): {t_parse:.2f} s")
     print(f"load into inventory:        {t_load:.2f} s")
     print(f"posture engine:             {t_scan:.2f} s")
     print(f"json output ({len(text) / 2**20:.0f} MiB):       {t_json:.2f} s")
-    print(f"end to end:                 {total:.2f} s  ({total / t_parse:.1f}x the bare JSON parse)")
+    print(
+        f"end to end:                 {total:.2f} s  ({total / t_parse:.1f}x the bare JSON parse)"
+    )
     print(f"peak RSS:                   {peak:.0f} MiB")
     print("target: < 3 s and < 1024 MiB:", "MET" if total < 3 and peak < 1024 else "NOT MET")
 

@@ -34,7 +34,11 @@ def _container(name: str, variant: str, i: int) -> dict[str, Any]:
         "readonlyRootFilesystem": True,
         "logConfiguration": {
             "logDriver": "awslogs",
-            "options": {"awslogs-group": f"/ecs/app-{i % 50}", "awslogs-region": REGION, "mode": "non-blocking"},
+            "options": {
+                "awslogs-group": f"/ecs/app-{i % 50}",
+                "awslogs-region": REGION,
+                "mode": "non-blocking",
+            },
         },
         "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"]},
         "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
@@ -45,7 +49,9 @@ def _container(name: str, variant: str, i: int) -> dict[str, Any]:
         c["privileged"] = True
         c["user"] = "0:0"
     elif variant == "secrets":
-        c["environment"].append({"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"})
+        c["environment"].append(
+            {"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"}
+        )
         c["environment"].append({"name": "DB_PASSWORD", "value": f"S3cr3tP4ssw0rd!{i}"})
     elif variant == "hostnet":
         c["mountPoints"] = [{"sourceVolume": "docker", "containerPath": "/var/run/docker.sock"}]
@@ -79,8 +85,14 @@ def task_definition(i: int, revision: int = 1) -> dict[str, Any]:
         td["requiresCompatibilities"] = ["EC2"]
     elif variant == "secrets":
         td["volumes"] = [
-            {"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}},
-            {"name": "more", "efsVolumeConfiguration": {"fileSystemId": "fs-2", "transitEncryption": "DISABLED"}},
+            {
+                "name": "data",
+                "efsVolumeConfiguration": {"fileSystemId": "fs-1", "transitEncryption": "ENABLED"},
+            },
+            {
+                "name": "more",
+                "efsVolumeConfiguration": {"fileSystemId": "fs-2", "transitEncryption": "DISABLED"},
+            },
         ]
     elif variant == "hostnet":
         td["networkMode"] = "host"
@@ -210,7 +222,12 @@ def to_terraform_plan(tds: list[dict[str, Any]]) -> dict[str, Any]:
                 "type": "aws_ecs_task_definition",
                 "name": name,
                 "provider_name": "registry.terraform.io/hashicorp/aws",
-                "change": {"actions": ["create"], "before": None, "after": values, "after_unknown": {"arn": True, "id": True, "revision": True}},
+                "change": {
+                    "actions": ["create"],
+                    "before": None,
+                    "after": values,
+                    "after_unknown": {"arn": True, "id": True, "revision": True},
+                },
             }
         )
     return {
@@ -218,5 +235,10 @@ def to_terraform_plan(tds: list[dict[str, Any]]) -> dict[str, Any]:
         "terraform_version": "1.9.8",
         "planned_values": {"root_module": {"resources": resources}},
         "resource_changes": changes,
-        "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}}, "root_module": {}},
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}
+            },
+            "root_module": {},
+        },
     }

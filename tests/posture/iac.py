@@ -40,7 +40,10 @@ def cloudformation(requests: list[dict[str, Any]]) -> dict[str, Any]:
         props["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in req.get("tags", [])]
         if not props["Tags"]:
             del props["Tags"]
-        resources[logical_id(req["family"])] = {"Type": "AWS::ECS::TaskDefinition", "Properties": props}
+        resources[logical_id(req["family"])] = {
+            "Type": "AWS::ECS::TaskDefinition",
+            "Properties": props,
+        }
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
 
 
@@ -55,7 +58,9 @@ def _tf_volume(vol: dict[str, Any]) -> dict[str, Any]:
                 "transit_encryption": efs.get("transitEncryption"),
                 "transit_encryption_port": 0,
                 "root_directory": "/",
-                "authorization_config": [{"iam": auth.get("iam"), "access_point_id": None}] if auth else [],
+                "authorization_config": [{"iam": auth.get("iam"), "access_point_id": None}]
+                if auth
+                else [],
             }
         )
     return {
@@ -128,7 +133,12 @@ def terraform_plan(requests: list[dict[str, Any]]) -> dict[str, Any]:
                 "mode": "managed",
                 "type": r["type"],
                 "name": r["name"],
-                "change": {"actions": ["create"], "before": None, "after": r["values"], "after_unknown": {"arn": True, "revision": True}},
+                "change": {
+                    "actions": ["create"],
+                    "before": None,
+                    "after": r["values"],
+                    "after_unknown": {"arn": True, "revision": True},
+                },
             }
             for r in resources
         ],

@@ -9,9 +9,9 @@ import orjson
 import pytest
 
 from ecsguard.collect import aws
+from ecsguard.collect.snapshot import load_snapshot
 from ecsguard.config import Config
 from ecsguard.model import InventoryBuilder
-from ecsguard.collect.snapshot import load_snapshot
 from ecsguard.posture.run import RunRequest, run_scan
 from ecsguard.testing import client
 
@@ -25,57 +25,127 @@ def _build(url: str) -> None:
     open_sg = ec2.create_security_group(GroupName="open", Description="d", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=open_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 8080,
+                "ToPort": 8080,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
     )
     owner = [{"key": "owner", "value": "platform"}]
-    ecs.create_cluster(clusterName="insights-enhanced", settings=[{"name": "containerInsights", "value": "enhanced"}], tags=owner)
-    ecs.create_cluster(clusterName="insights-enabled", settings=[{"name": "containerInsights", "value": "enabled"}], tags=owner)
+    ecs.create_cluster(
+        clusterName="insights-enhanced",
+        settings=[{"name": "containerInsights", "value": "enhanced"}],
+        tags=owner,
+    )
+    ecs.create_cluster(
+        clusterName="insights-enabled",
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        tags=owner,
+    )
     ecs.create_cluster(clusterName="insights-off")
     ecs.register_task_definition(
-        family="web", containerDefinitions=[{"name": "a", "image": "x"}], networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        family="web",
+        containerDefinitions=[{"name": "a", "image": "x"}],
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
     )
 
     def service(name: str, public: str, sgs: list[str], **extra: Any) -> None:
         ecs.create_service(
-            cluster="insights-enhanced", serviceName=name, taskDefinition="web", desiredCount=0,
-            networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": sgs, "assignPublicIp": public}},
+            cluster="insights-enhanced",
+            serviceName=name,
+            taskDefinition="web",
+            desiredCount=0,
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": [sub],
+                    "securityGroups": sgs,
+                    "assignPublicIp": public,
+                }
+            },
             **extra,
         )
 
     service("public", "ENABLED", [sg], launchType="FARGATE", tags=owner)
-    service("fargate-old", "DISABLED", [sg], launchType="FARGATE", platformVersion="1.3.0", tags=owner)
-    service("fargate-140", "DISABLED", [sg], launchType="FARGATE", platformVersion="1.4.0", tags=owner)
+    service(
+        "fargate-old", "DISABLED", [sg], launchType="FARGATE", platformVersion="1.3.0", tags=owner
+    )
+    service(
+        "fargate-140", "DISABLED", [sg], launchType="FARGATE", platformVersion="1.4.0", tags=owner
+    )
     service("fargate-latest", "DISABLED", [open_sg], launchType="FARGATE", platformVersion="LATEST")
     service("ec2-old", "DISABLED", [sg], launchType="EC2", platformVersion="1.3.0", tags=owner)
-    service("blue-green", "DISABLED", [sg], launchType="FARGATE", deploymentController={"type": "EXTERNAL"}, tags=owner)
+    service(
+        "blue-green",
+        "DISABLED",
+        [sg],
+        launchType="FARGATE",
+        deploymentController={"type": "EXTERNAL"},
+        tags=owner,
+    )
     for public in ("ENABLED", "DISABLED"):
         ecs.create_task_set(
-            cluster="insights-enhanced", service="blue-green", taskDefinition="web", externalId=public,
-            networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg], "assignPublicIp": public}},
+            cluster="insights-enhanced",
+            service="blue-green",
+            taskDefinition="web",
+            externalId=public,
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": [sub],
+                    "securityGroups": [sg],
+                    "assignPublicIp": public,
+                }
+            },
         )
     asg: Any = client(url, "autoscaling")
-    ec2.create_launch_template(LaunchTemplateName="ecs-lt", LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
+    ec2.create_launch_template(
+        LaunchTemplateName="ecs-lt",
+        LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"},
+    )
     for name in ("asg-a", "asg-b"):
         asg.create_auto_scaling_group(
-            AutoScalingGroupName=name, LaunchTemplate={"LaunchTemplateName": "ecs-lt"}, MinSize=0, MaxSize=1,
-            VPCZoneIdentifier=sub, NewInstancesProtectedFromScaleIn=True,
+            AutoScalingGroupName=name,
+            LaunchTemplate={"LaunchTemplateName": "ecs-lt"},
+            MinSize=0,
+            MaxSize=1,
+            VPCZoneIdentifier=sub,
+            NewInstancesProtectedFromScaleIn=True,
         )
-    arn = {g["AutoScalingGroupName"]: g["AutoScalingGroupARN"] for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]}
+    arn = {
+        g["AutoScalingGroupName"]: g["AutoScalingGroupARN"]
+        for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]
+    }
     ecs.create_capacity_provider(
         name="cp-protected",
-        autoScalingGroupProvider={"autoScalingGroupArn": arn["asg-a"], "managedScaling": {"status": "ENABLED"}, "managedTerminationProtection": "ENABLED"},
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": arn["asg-a"],
+            "managedScaling": {"status": "ENABLED"},
+            "managedTerminationProtection": "ENABLED",
+        },
     )
     ecs.create_capacity_provider(
         name="cp-unprotected",
-        autoScalingGroupProvider={"autoScalingGroupArn": arn["asg-b"], "managedTerminationProtection": "DISABLED"},
+        autoScalingGroupProvider={
+            "autoScalingGroupArn": arn["asg-b"],
+            "managedTerminationProtection": "DISABLED",
+        },
     )
     ecs.put_cluster_capacity_providers(
-        cluster="insights-enabled", capacityProviders=["cp-protected", "cp-unprotected"],
+        cluster="insights-enabled",
+        capacityProviders=["cp-protected", "cp-unprotected"],
         defaultCapacityProviderStrategy=[],
     )
     ecr: Any = client(url, "ecr")
-    ecr.create_repository(repositoryName="good", imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True})
+    ecr.create_repository(
+        repositoryName="good",
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+    )
     ecr.create_repository(repositoryName="bad")
     logs: Any = client(url, "logs")
     logs.create_log_group(logGroupName="/ecs/short")
@@ -139,14 +209,22 @@ def _status(judged: dict[tuple[str, str], Any], name: str, check: str) -> str | 
         ("/ecs/year", "logs.log_group.retention", "pass"),
     ],
 )
-def test_verdict(judged: dict[tuple[str, str], Any], name: str, check: str, status: str | None) -> None:
+def test_verdict(
+    judged: dict[tuple[str, str], Any], name: str, check: str, status: str | None
+) -> None:
     assert _status(judged, name, check) == status
 
 
 def test_task_sets_judged_each(judged: dict[tuple[str, str], Any]) -> None:
-    statuses = sorted(f.status for (_, cid), f in judged.items() if cid == "ecs.task_set.no_public_ip")
+    statuses = sorted(
+        f.status for (_, cid), f in judged.items() if cid == "ecs.task_set.no_public_ip"
+    )
     assert statuses == ["fail", "pass"]
-    failing = next(f for (_, cid), f in judged.items() if cid == "ecs.task_set.no_public_ip" and f.status == "fail")
+    failing = next(
+        f
+        for (_, cid), f in judged.items()
+        if cid == "ecs.task_set.no_public_ip" and f.status == "fail"
+    )
     assert failing.resource.type == "AWS::ECS::TaskSet" and ":task-set/" in failing.resource.id
 
 

@@ -51,7 +51,9 @@ def _by_variant(findings: list[Any], key: Any) -> dict[tuple[str, str], Any]:
 
 
 @pytest.fixture(scope="module")
-def judged(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[tuple[str, str], Any]]:
+def judged(
+    moto_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[tuple[str, str], Any]]:
     tmp = tmp_path_factory.mktemp("forms")
     prefix = f"v{uuid.uuid4().hex[:6]}-"
     snap = tmp / "snapshot.json"
@@ -63,7 +65,7 @@ def judged(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     request = RunRequest(legacy=True)
     out = {}
     result = run_scan(load_inputs([str(snap)]), Config(), request)
-    out["snapshot"] = _by_variant(result.results, lambda r: r.name.split(":")[0][len(prefix):])
+    out["snapshot"] = _by_variant(result.results, lambda r: r.name.split(":")[0][len(prefix) :])
     logical = {iac.logical_id(f): f for f in VARIANTS}
     result = run_scan(load_inputs([str(cfn)]), Config(), request)
     out["cloudformation"] = _by_variant(result.results, lambda r: logical.get(r.id, ""))
@@ -103,7 +105,13 @@ def test_variant(judged: dict[str, Any], form: str, variant: str) -> None:
 def test_secret_values_never_in_output(judged: dict[str, Any]) -> None:
     for form in FORMS:
         text = msgspec.json.encode(list(judged[form].values())).decode()
-        for secret in ("hunter2", "AKIAIOSFODNN7EXAMPLE", "pa55word", "Sup3rS3cret", "00000000-1111-2222"):
+        for secret in (
+            "hunter2",
+            "AKIAIOSFODNN7EXAMPLE",
+            "pa55word",
+            "Sup3rS3cret",
+            "00000000-1111-2222",
+        ):
             assert secret not in text, (form, secret)
 
 

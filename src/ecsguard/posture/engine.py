@@ -8,8 +8,8 @@ Fail closed: a predicate that raises, a value the input left unknown, or a snaps
 from __future__ import annotations
 
 import re
-from hashlib import sha256
 from collections.abc import Iterable, Sequence
+from hashlib import sha256
 from typing import Any
 
 import msgspec

@@ -58,9 +58,10 @@ class Check(msgspec.Struct, frozen=True, kw_only=True):
 
     def metadata(self) -> dict[str, Any]:
         """The check as shipped metadata (for ``ecsguard checks --format json`` and docs)."""
-        out = msgspec.to_builtins(self)
-        out.pop("predicate", None)
-        return dict(out)
+        fields = msgspec.structs.asdict(self)
+        fields.pop("predicate", None)
+        out: dict[str, Any] = msgspec.to_builtins(fields)
+        return out
 
 
 class RegistryError(Exception):

@@ -313,7 +313,11 @@ def task_role_least_privilege(td: TaskDefinition, ctx: Context) -> Outcomes:
     risks, missing = role_risks(role)
     if risks:
         return [
-            fail("taskRoleArn", td.task_role_arn, f"task role {role.role_name or role.id}: {'; '.join(risks)}")
+            fail(
+                "taskRoleArn",
+                td.task_role_arn,
+                f"task role {role.role_name or role.id}: {'; '.join(risks)}",
+            )
         ]
     if missing:
         return [error("taskRoleArn", f"policy documents not in the input: {', '.join(missing)}")]

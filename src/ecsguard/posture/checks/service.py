@@ -164,7 +164,13 @@ def service_no_admin_role(svc: Service, ctx: Context) -> Outcomes:
         return [error("roleArn", f"service role {svc.role_arn} is not in the input")]
     risks, missing = role_risks(role)
     if risks:
-        return [fail("roleArn", svc.role_arn, f"service role {role.role_name or role.id}: {'; '.join(risks)}")]
+        return [
+            fail(
+                "roleArn",
+                svc.role_arn,
+                f"service role {role.role_name or role.id}: {'; '.join(risks)}",
+            )
+        ]
     if missing:
         return [error("roleArn", f"policy documents not in the input: {', '.join(missing)}")]
     return [passed("roleArn", svc.role_arn)]
