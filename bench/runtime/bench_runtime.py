@@ -54,7 +54,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, default=None)
     args = parser.parse_args()
-    path = args.file or Path(os.environ.get("TMPDIR", "/tmp")) / f"ecsguard-bench-runtime-{args.events}.jsonl"
+    path = (
+        args.file
+        or Path(os.environ.get("TMPDIR", "/tmp")) / f"ecsguard-bench-runtime-{args.events}.jsonl"
+    )
     _ensure(path, args.events)
     loads = orjson.loads
     parse_rate, _ = _pass(path, loads, args.events)
@@ -69,7 +72,9 @@ def main() -> None:
     alerts += len(engine.flush())
     ratio = engine_rate / parse_rate
     mib = [r / 2**20 for r in rss]
-    print(f"events: {args.events:,} ({path.stat().st_size / args.events:.0f} bytes/event), rules: {len(engine.rules)}, alerts: {alerts}")
+    print(
+        f"events: {args.events:,} ({path.stat().st_size / args.events:.0f} bytes/event), rules: {len(engine.rules)}, alerts: {alerts}"
+    )
     print("| pass | events/s |")
     print("| --- | ---: |")
     print(f"| JSON parsing alone (orjson.loads) | {parse_rate:,.0f} |")

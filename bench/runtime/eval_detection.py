@@ -45,11 +45,14 @@ def evaluate(events: Path, labels: Path, intel: str | None = None) -> dict[str, 
     typed = [s for s in expected if expected[s] in found.get(s, set())]
     missed = {s: (expected[s], sorted(found.get(s, set()))) for s in expected if s not in typed}
     return {
-        "attacks": len(expected), "typed_correctly": len(typed),
+        "attacks": len(expected),
+        "typed_correctly": len(typed),
         "typed_share": round(len(typed) / max(1, len(expected)), 3),
-        "benign_events": benign, "false_alerts": len(false_alerts),
+        "benign_events": benign,
+        "false_alerts": len(false_alerts),
         "false_per_10k": round(len(false_alerts) * 10_000 / max(1, benign), 3),
-        "missed": missed, "false_by_rule": Counter(a.rule_id for a in false_alerts).most_common(10),
+        "missed": missed,
+        "false_by_rule": Counter(a.rule_id for a in false_alerts).most_common(10),
         "false_examples": [(a.rule_id, a.detail[:160]) for a in false_alerts[:5]],
     }
 

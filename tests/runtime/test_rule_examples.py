@@ -54,4 +54,6 @@ def test_fires_examples_alert(rule: Any) -> None:
 def test_quiet_examples_do_not_alert(rule: Any) -> None:
     for i, seq in enumerate(example_sequences(rule.quiet)):
         alerts = _replay(seq)
-        assert not alerts, f"{rule.id} quiet[{i}] alerted: {[(a.rule_id, a.detail) for a in alerts]}"
+        assert not alerts, (
+            f"{rule.id} quiet[{i}] alerted: {[(a.rule_id, a.detail) for a in alerts]}"
+        )

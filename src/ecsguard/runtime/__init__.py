@@ -29,10 +29,20 @@ from ecsguard.runtime.program import compile_ruleset
 from ecsguard.runtime.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from ecsguard.runtime.state import RuntimeState
 
-__all__ = ["DEFAULT_RULES_DIR", "Alert", "Detection", "Detector", "Engine", "load_engine", "load_ruleset"]
+__all__ = [
+    "DEFAULT_RULES_DIR",
+    "Alert",
+    "Detection",
+    "Detector",
+    "Engine",
+    "load_engine",
+    "load_ruleset",
+]
 
 
-def load_ruleset(rules_dirs: list[str | Path] | None = None, include_default: bool = True) -> RuleSet:
+def load_ruleset(
+    rules_dirs: list[str | Path] | None = None, include_default: bool = True
+) -> RuleSet:
     """Shipped rules (unless excluded) followed by the given files/directories."""
     paths = [DEFAULT_RULES_DIR] if include_default else []
     paths.extend(Path(p) for p in (rules_dirs or []))
@@ -59,10 +69,20 @@ def load_engine(
     state = RuntimeState()
     program = compile_ruleset(rs, state)
     detectors: list[Detector] = []
-    intel = load_intel(Path(intel_dir) if intel_dir else None, yara_dir=Path(yara_dir) if yara_dir else None)
+    intel = load_intel(
+        Path(intel_dir) if intel_dir else None, yara_dir=Path(yara_dir) if yara_dir else None
+    )
     detectors.append(IntelDetector(intel))
     if baseline is not None or learn:
-        base = baseline if isinstance(baseline, Baseline) else Baseline.load(Path(baseline)) if baseline else Baseline()
+        base = (
+            baseline
+            if isinstance(baseline, Baseline)
+            else Baseline.load(Path(baseline))
+            if baseline
+            else Baseline()
+        )
         detectors.append(BaselineDetector(base, learn=learn))
     scope_obj = load_scope(Path(scope)) if scope else None
-    return Engine(program, state, detectors, scope_obj, window_ms, problems=[*rs.problems, *intel.problems])
+    return Engine(
+        program, state, detectors, scope_obj, window_ms, problems=[*rs.problems, *intel.problems]
+    )

@@ -22,13 +22,45 @@ from ecsguard.runtime.alerts import Detection
 __all__ = ["CATEGORIES", "Baseline", "BaselineDetector", "workload_key"]
 
 _E: dict[str, Any] = {}
-CATEGORIES = ("executables", "parent_child", "listen_ports", "outbound", "domains", "write_prefixes")
+CATEGORIES = (
+    "executables",
+    "parent_child",
+    "listen_ports",
+    "outbound",
+    "domains",
+    "write_prefixes",
+)
 _ALERTS = {
-    "executables": ("Behavior:Runtime/NewExecutable", "medium", "Executable not seen while learning", ["T1059"]),
-    "parent_child": ("Behavior:Runtime/NewProcessLineage", "low", "Parent/child pair not seen while learning", ["T1059"]),
-    "listen_ports": ("Behavior:Runtime/NewListener", "medium", "Listening port not seen while learning", ["T1571"]),
-    "outbound": ("Behavior:Runtime/NewOutboundDestination", "low", "Outbound destination not seen while learning", ["T1071"]),
-    "domains": ("Behavior:Runtime/NewDomain", "low", "DNS name not seen while learning", ["T1071.004"]),
+    "executables": (
+        "Behavior:Runtime/NewExecutable",
+        "medium",
+        "Executable not seen while learning",
+        ["T1059"],
+    ),
+    "parent_child": (
+        "Behavior:Runtime/NewProcessLineage",
+        "low",
+        "Parent/child pair not seen while learning",
+        ["T1059"],
+    ),
+    "listen_ports": (
+        "Behavior:Runtime/NewListener",
+        "medium",
+        "Listening port not seen while learning",
+        ["T1571"],
+    ),
+    "outbound": (
+        "Behavior:Runtime/NewOutboundDestination",
+        "low",
+        "Outbound destination not seen while learning",
+        ["T1071"],
+    ),
+    "domains": (
+        "Behavior:Runtime/NewDomain",
+        "low",
+        "DNS name not seen while learning",
+        ["T1071.004"],
+    ),
 }
 _MAX_ITEMS = 5000
 _MAX_RESOLVED = 50_000
@@ -67,7 +99,9 @@ class Baseline:
         return round(1.0 - 1.0 / (1.0 + math.log1p(total)), 3)
 
     def to_json(self) -> bytes:
-        return orjson.dumps({"ecsguard_baseline": 1, "workloads": self.workloads}, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(
+            {"ecsguard_baseline": 1, "workloads": self.workloads}, option=orjson.OPT_SORT_KEYS
+        )
 
     def save(self, path: Path) -> None:
         path.write_bytes(self.to_json())
@@ -81,10 +115,19 @@ class Baseline:
         except (OSError, orjson.JSONDecodeError) as exc:
             raise InputError(str(path), None, f"not a baseline JSON file: {exc}") from exc
         if not isinstance(data, dict) or data.get("ecsguard_baseline") != 1:
-            raise InputError(str(path), None, "not an ecsguard baseline (missing ecsguard_baseline: 1)")
+            raise InputError(
+                str(path), None, "not an ecsguard baseline (missing ecsguard_baseline: 1)"
+            )
         workloads = data.get("workloads") or {}
-        return cls({str(k): {str(c): {str(i): int(n) for i, n in items.items()} for c, items in v.items()}
-                    for k, v in workloads.items() if isinstance(v, dict)})
+        return cls(
+            {
+                str(k): {
+                    str(c): {str(i): int(n) for i, n in items.items()} for c, items in v.items()
+                }
+                for k, v in workloads.items()
+                if isinstance(v, dict)
+            }
+        )
 
 
 def _observations(e: dict[str, Any], cls: int, resolved: dict[str, str]) -> list[tuple[str, str]]:
@@ -121,11 +164,24 @@ class BaselineDetector:
     """Feeds or checks a ``Baseline``; also remembers DNS answers so IPs map back to names."""
 
     reads: tuple[tuple[str, ...], ...] = (
-        ("unmapped", "ecs", "cluster"), ("unmapped", "ecs", "family"), ("unmapped", "ecs", "container_name"),
-        ("container", "name"), ("container", "image", "name"), ("process", "file", "path"), ("process", "name"),
-        ("actor", "process", "name"), ("activity_id",), ("dst_endpoint", "ip"), ("dst_endpoint", "port"),
-        ("dst_endpoint", "hostname"), ("src_endpoint", "port"), ("connection_info", "direction_id"),
-        ("query", "hostname"), ("answers",), ("file", "path"))
+        ("unmapped", "ecs", "cluster"),
+        ("unmapped", "ecs", "family"),
+        ("unmapped", "ecs", "container_name"),
+        ("container", "name"),
+        ("container", "image", "name"),
+        ("process", "file", "path"),
+        ("process", "name"),
+        ("actor", "process", "name"),
+        ("activity_id",),
+        ("dst_endpoint", "ip"),
+        ("dst_endpoint", "port"),
+        ("dst_endpoint", "hostname"),
+        ("src_endpoint", "port"),
+        ("connection_info", "direction_id"),
+        ("query", "hostname"),
+        ("answers",),
+        ("file", "path"),
+    )
 
     def __init__(self, baseline: Baseline, learn: bool = False) -> None:
         self.baseline = baseline
@@ -154,11 +210,23 @@ class BaselineDetector:
             return []
         out: list[Detection] = []
         for category, item in observed:
-            if category not in _ALERTS or self.baseline.known(workload, category, item) is not False:
+            if (
+                category not in _ALERTS
+                or self.baseline.known(workload, category, item) is not False
+            ):
                 continue
             ftype, severity, title, mitre = _ALERTS[category]
             score = self.baseline.rarity(workload, category)
-            out.append(Detection(f"baseline.{category}", ftype, severity, title,
-                                 f"{workload}: {item} was never seen while learning this workload (rarity {score})",
-                                 mitre, "baseline", {"workload": workload, "item": item, "rarity": score}))
+            out.append(
+                Detection(
+                    f"baseline.{category}",
+                    ftype,
+                    severity,
+                    title,
+                    f"{workload}: {item} was never seen while learning this workload (rarity {score})",
+                    mitre,
+                    "baseline",
+                    {"workload": workload, "item": item, "rarity": score},
+                )
+            )
         return out

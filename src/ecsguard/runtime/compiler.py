@@ -19,12 +19,32 @@ from ecsguard.runtime.language import And, Check, Const, FieldRef, MacroRef, Nod
 
 __all__ = ["Atom", "CompileError", "Constants", "UnknownField", "fold", "gate_atoms", "generate"]
 
-NET_FIELDS = frozenset({"fd.sip", "fd.cip", "fd.rip", "fd.lip", "fd.snet", "fd.rnet", "fd.net", "fd.cnet", "fd.lnet"})
-_LOWER_OPS = {"icontains": "contains", "istartswith": "startswith", "iendswith": "endswith", "iglob": "glob"}
+NET_FIELDS = frozenset(
+    {"fd.sip", "fd.cip", "fd.rip", "fd.lip", "fd.snet", "fd.rnet", "fd.net", "fd.cnet", "fd.lnet"}
+)
+_LOWER_OPS = {
+    "icontains": "contains",
+    "istartswith": "startswith",
+    "iendswith": "endswith",
+    "iglob": "glob",
+}
 # How often a literal on a field holds for ordinary events: lower is a better gate.
-_FIELD_COST = {"evt.type": 100, "container.id": 60, "evt.dir": 100, "fd.typechar": 90, "fd.num": 100,
-               "evt.is_open_read": 80, "evt.is_open_write": 60, "fd.type": 90, "fd.l4proto": 80,
-               "net.direction": 100, "evt.res": 100, "evt.rawres": 100, "user.uid": 40, "proc.puid": 40}
+_FIELD_COST = {
+    "evt.type": 100,
+    "container.id": 60,
+    "evt.dir": 100,
+    "fd.typechar": 90,
+    "fd.num": 100,
+    "evt.is_open_read": 80,
+    "evt.is_open_write": 60,
+    "fd.type": 90,
+    "fd.l4proto": 80,
+    "net.direction": 100,
+    "evt.res": 100,
+    "evt.rawres": 100,
+    "user.uid": 40,
+    "proc.puid": 40,
+}
 
 
 class CompileError(Exception):
@@ -214,16 +234,21 @@ def _gen_check(node: Check, cls: int, pool: Constants) -> str:
         return _gen_list_check(v, kind, node, pool)
     if isinstance(node.value, FieldRef):
         w, _ = _value_expr(node.value, cls)
-        cmp = {"=": "==", "!=": "!="}.get(op, op) if op in ("=", "!=", "<", "<=", ">", ">=") else None
+        cmp = (
+            {"=": "==", "!=": "!="}.get(op, op) if op in ("=", "!=", "<", "<=", ">", ">=") else None
+        )
         if cmp is None:
-            raise CompileError(f"val() is only supported with comparison operators, not {op!r}", node.offset)
+            raise CompileError(
+                f"val() is only supported with comparison operators, not {op!r}", node.offset
+            )
         return f"((_t := {v}) is not None and _t {cmp} {w})"
     raw = str(node.value)
     if op in _LOWER_OPS:
         v, op, raw = f"_tf_case({v}, 'lower')", _LOWER_OPS[op], raw.lower()
     if kind == "list":
         inner = _gen_check(Check(FieldRef("ocsf._item"), op, raw, node.offset), cls, pool).replace(
-            "e.get('_item')", "_i")
+            "e.get('_item')", "_i"
+        )
         return f"any({inner} for _i in ({v} or ()))"
     if node.field.name in NET_FIELDS and "/" in raw and op in ("=", "!="):
         nets = _networks((raw,), node.offset)
@@ -315,9 +340,21 @@ def _check_atoms(node: Check) -> list[Atom] | None:
     values = node.value if isinstance(node.value, tuple) else (str(node.value),)
     if name in NET_FIELDS and any("/" in v for v in values):
         return None
-    if name == "dns.suffixes" and node.op in ("in", "intersects", "=") and not node.field.transforms:
+    if (
+        name == "dns.suffixes"
+        and node.op in ("in", "intersects", "=")
+        and not node.field.transforms
+    ):
         # a suffix of the name <=> the lowered query equals it or ends with "." + it
-        return [Atom("sub", "dns.query", frozenset(p for v in values for p in (START + v.lower() + END, "." + v.lower() + END)))]
+        return [
+            Atom(
+                "sub",
+                "dns.query",
+                frozenset(
+                    p for v in values for p in (START + v.lower() + END, "." + v.lower() + END)
+                ),
+            )
+        ]
     if kind == "list" and node.op in ("in", "intersects", "=") and not node.field.transforms:
         return [Atom("eql", name, frozenset(values))]
     if kind in ("list", "bool", "any", None):

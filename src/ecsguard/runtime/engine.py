@@ -27,7 +27,13 @@ __all__ = ["Detector", "Engine", "EngineStats"]
 _E: dict[str, Any] = {}
 _PROCESS, _FILE = 1007, 1001
 _WRITES = frozenset({1, 3, 5})
-_SEVERITY_UP = {"info": "low", "low": "medium", "medium": "high", "high": "critical", "critical": "critical"}
+_SEVERITY_UP = {
+    "info": "low",
+    "low": "medium",
+    "medium": "high",
+    "high": "critical",
+    "critical": "critical",
+}
 _OUTPUT_FIELD = re.compile(r"%([A-Za-z0-9_.]+(?:\[[^\]]*\])?)")
 _loads = orjson.loads
 _DECODE_ERRORS = (msgspec.MsgspecError, ValueError, TypeError)
@@ -66,7 +72,9 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _subject(e: dict[str, Any], cls: int) -> dict[str, Any]:
-    return _dict(e.get("process")) if cls == _PROCESS else _dict(_dict(e.get("actor")).get("process"))
+    return (
+        _dict(e.get("process")) if cls == _PROCESS else _dict(_dict(e.get("actor")).get("process"))
+    )
 
 
 def resource_of(e: dict[str, Any]) -> dict[str, Any]:
@@ -75,10 +83,13 @@ def resource_of(e: dict[str, Any]) -> dict[str, Any]:
     container = _dict(e.get("container"))
     image = _dict(container.get("image"))
     out: dict[str, Any] = {
-        "cluster": ecs.get("cluster"), "task_arn": ecs.get("task_arn"),
+        "cluster": ecs.get("cluster"),
+        "task_arn": ecs.get("task_arn"),
         "container": ecs.get("container_name") or container.get("name"),
         "image": (f"{image.get('name')}:{image['tag']}" if image.get("tag") else image.get("name")),
-        "container_id": container.get("uid"), "family": ecs.get("family"), "revision": ecs.get("revision"),
+        "container_id": container.get("uid"),
+        "family": ecs.get("family"),
+        "revision": ecs.get("revision"),
         "service": ecs.get("service"),
     }
     return {k: v for k, v in out.items() if v is not None}
@@ -87,9 +98,15 @@ def resource_of(e: dict[str, Any]) -> dict[str, Any]:
 class Engine:
     """Compiled rules plus detectors; ``process`` one event, ``flush`` at the end of a stream."""
 
-    def __init__(self, program: Program, state: RuntimeState, detectors: list[Detector] | None = None,
-                 scope: ScopeLike | None = None, window_ms: int = 60_000,
-                 problems: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        program: Program,
+        state: RuntimeState,
+        detectors: list[Detector] | None = None,
+        scope: ScopeLike | None = None,
+        window_ms: int = 60_000,
+        problems: list[Any] | None = None,
+    ) -> None:
         self.program = program
         self.problems = list(problems or [])
         self.state = state
@@ -100,8 +117,10 @@ class Engine:
         self._classes = program.classes
         self._outputs: dict[tuple[int, int], Callable[[dict[str, Any]], str]] = {}
         self._now = 0
-        self._detectors = {cls: [d for d in self.detectors if cls in getattr(d, "classes", (cls,))]
-                           for cls in program.classes}
+        self._detectors = {
+            cls: [d for d in self.detectors if cls in getattr(d, "classes", (cls,))]
+            for cls in program.classes
+        }
         self._slim = self._slim_decoder()
 
     def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
@@ -194,10 +213,11 @@ class Engine:
             return self._release(self.aggregator.expire(self._now))
         return []
 
-    def _run_rules(self, e: dict[str, Any], cls: int, rules: list[CompiledRule],
-                   cands: tuple[int, ...]) -> list[Detection] | None:
+    def _run_rules(
+        self, e: dict[str, Any], cls: int, rules: list[CompiledRule], cands: tuple[int, ...]
+    ) -> list[Detection] | None:
         hits: list[Detection] | None = None
-        for idx in (cands if len(cands) == 1 else sorted(set(cands))):
+        for idx in cands if len(cands) == 1 else sorted(set(cands)):
             compiled = rules[idx]
             fn = compiled.fns.get(cls)
             if fn is None:
@@ -214,9 +234,17 @@ class Engine:
 
     def _rule_detection(self, compiled: CompiledRule, e: dict[str, Any], cls: int) -> Detection:
         rule = compiled.rule
-        return Detection(rule.id, rule.finding_type or "Unmapped:Runtime/FalcoRule", rule.severity,
-                         rule.name, self._render_output(compiled, e, cls) or rule.desc, list(rule.mitre),
-                         "rule", {}, list(rule.tags))
+        return Detection(
+            rule.id,
+            rule.finding_type or "Unmapped:Runtime/FalcoRule",
+            rule.severity,
+            rule.name,
+            self._render_output(compiled, e, cls) or rule.desc,
+            list(rule.mitre),
+            "rule",
+            {},
+            list(rule.tags),
+        )
 
     def _render_output(self, compiled: CompiledRule, e: dict[str, Any], cls: int) -> str:
         key = (compiled.index, cls)
@@ -233,7 +261,7 @@ class Engine:
         parts: list[str] = []
         pos = 0
         for match in _OUTPUT_FIELD.finditer(text):
-            parts.append(repr(text[pos:match.start()]))
+            parts.append(repr(text[pos : match.start()]))
             expr = accessor(match.group(1), cls)
             parts.append(f"str({expr})" if expr else repr("<NA>"))
             pos = match.end()
@@ -249,9 +277,13 @@ class Engine:
             ancestors = self.state.ancestor_names(e)
         except _HARMLESS:
             ancestors = []
-        process = {"name": subject.get("name"), "cmdline": subject.get("cmd_line"),
-                   "pid": subject.get("pid"), "exe": _dict(subject.get("file")).get("path"),
-                   "ancestors": ancestors}
+        process = {
+            "name": subject.get("name"),
+            "cmdline": subject.get("cmd_line"),
+            "pid": subject.get("pid"),
+            "exe": _dict(subject.get("file")).get("path"),
+            "ancestors": ancestors,
+        }
         category = self.scope.category(resource) if self.scope else None
         uid = _dict(e.get("metadata")).get("uid")
         out: list[Alert] = []
@@ -263,14 +295,25 @@ class Engine:
             self.stats.matches += 1
             self.stats.by_rule[det.rule_id] = self.stats.by_rule.get(det.rule_id, 0) + 1
             alert = self._alert(det, e, resource, process, category, uid)
-            key = (det.rule_id, str(resource.get("task_arn") or resource.get("container_id") or ""),
-                   str(process["exe"] or process["name"]), "/".join(map(str, ancestors[:2])))
+            key = (
+                det.rule_id,
+                str(resource.get("task_arn") or resource.get("container_id") or ""),
+                str(process["exe"] or process["name"]),
+                "/".join(map(str, ancestors[:2])),
+            )
             out.extend(self.aggregator.add(key, alert))
         out.extend(self.aggregator.expire(self._now))
         return self._release(out)
 
-    def _alert(self, det: Detection, e: dict[str, Any], resource: dict[str, Any],
-               process: dict[str, Any], category: str | None, uid: Any) -> Alert:
+    def _alert(
+        self,
+        det: Detection,
+        e: dict[str, Any],
+        resource: dict[str, Any],
+        process: dict[str, Any],
+        category: str | None,
+        uid: Any,
+    ) -> Alert:
         severity = det.severity
         tags = list(det.tags)
         if category:
@@ -279,12 +322,23 @@ class Engine:
                 severity = _SEVERITY_UP.get(severity, severity)
         t = e.get("time")
         time_ms = t if isinstance(t, int) and not isinstance(t, bool) else self._now
-        return Alert(rule_id=det.rule_id, finding_type=det.finding_type, severity=severity,
-                     title=det.title, detail=det.detail, time_ms=time_ms,
-                     event_uids=[str(uid)] if uid is not None else [], resource=dict(resource),
-                     process=dict(process), mitre=list(det.mitre), tags=tags, source=det.source,
-                     evidence=dict(det.evidence), pci_category=category,
-                     hostname=_dict(e.get("device")).get("hostname"))
+        return Alert(
+            rule_id=det.rule_id,
+            finding_type=det.finding_type,
+            severity=severity,
+            title=det.title,
+            detail=det.detail,
+            time_ms=time_ms,
+            event_uids=[str(uid)] if uid is not None else [],
+            resource=dict(resource),
+            process=dict(process),
+            mitre=list(det.mitre),
+            tags=tags,
+            source=det.source,
+            evidence=dict(det.evidence),
+            pci_category=category,
+            hostname=_dict(e.get("device")).get("hostname"),
+        )
 
     def _release(self, alerts: list[Alert]) -> list[Alert]:
         self.stats.alerts += len(alerts)

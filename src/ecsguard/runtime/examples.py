@@ -27,21 +27,43 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
-def build_event(partial: dict[str, Any], n: int = 0, time_ms: int = 1_764_662_400_000) -> dict[str, Any]:
+def build_event(
+    partial: dict[str, Any], n: int = 0, time_ms: int = 1_764_662_400_000
+) -> dict[str, Any]:
     """A full DESIGN §3.5 event from a partial one (``class_uid`` required)."""
     cls = int(partial.get("class_uid", 1007))
     activity = int(partial.get("activity_id", _DEFAULT_ACTIVITY.get(cls, 1)))
     event: dict[str, Any] = {
-        "class_uid": cls, "category_uid": _CATEGORY.get(cls, 1), "activity_id": activity,
-        "type_uid": cls * 100 + activity, "severity_id": 1, "time": time_ms + n,
-        "metadata": {"uid": f"example-{n}", "version": "1.1.0",
-                     "product": {"name": "ecsguard-examples", "vendor_name": "ecsguard"}},
+        "class_uid": cls,
+        "category_uid": _CATEGORY.get(cls, 1),
+        "activity_id": activity,
+        "type_uid": cls * 100 + activity,
+        "severity_id": 1,
+        "time": time_ms + n,
+        "metadata": {
+            "uid": f"example-{n}",
+            "version": "1.1.0",
+            "product": {"name": "ecsguard-examples", "vendor_name": "ecsguard"},
+        },
         "device": {"hostname": "ip-10-0-1-23.ec2.internal"},
         "actor": {"process": {"pid": 4000 + n, "name": "sh", "user": {"uid": 1000}}},
-        "container": {"uid": "3c1d9e8f7a6b", "name": "payment-api",
-                      "image": {"name": "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api", "tag": "1.42.0"}},
-        "unmapped": {"ecs": {"cluster": "payments", "task_arn": BASE_TASK, "family": "payment-api",
-                             "revision": 42, "container_name": "payment-api"}},
+        "container": {
+            "uid": "3c1d9e8f7a6b",
+            "name": "payment-api",
+            "image": {
+                "name": "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api",
+                "tag": "1.42.0",
+            },
+        },
+        "unmapped": {
+            "ecs": {
+                "cluster": "payments",
+                "task_arn": BASE_TASK,
+                "family": "payment-api",
+                "revision": 42,
+                "container_name": "payment-api",
+            }
+        },
     }
     if cls == 1007:
         event["process"] = {"pid": 5000 + n, "user": {"uid": 1000}}

@@ -261,7 +261,11 @@ HELPERS: dict[str, Any] = {
     "_ep": _ep,
     "_fd_name_net": _fd_name_net,
     "_typechar_net": _typechar_net,
-    "_answers": _answers, "_unix_path": _unix_path, "_tf_case": _tf_case, "_suffixes": _suffixes, "_tf_len": _tf_len,
+    "_answers": _answers,
+    "_unix_path": _unix_path,
+    "_tf_case": _tf_case,
+    "_suffixes": _suffixes,
+    "_tf_len": _tf_len,
     "_in_nets": _in_nets,
     "_open_flag": _open_flag,
     **{f"_ET{cls}": table for cls, table in EVT_TYPES.items()},
@@ -406,7 +410,9 @@ FIELDS: dict[str, FieldSpec] = {
     "evt.arg.fstype": FieldSpec("str", {FILE: path_expr(("unmapped", "mount", "fstype"))}),
     "evt.arg.module": FieldSpec("str", {PROCESS: path_expr(("unmapped", "module_file"))}),
     "proc.target.name": FieldSpec("str", {PROCESS: path_expr(("unmapped", "target", "name"))}),
-    "proc.target.pid": FieldSpec("int", {PROCESS: f"_int({path_expr(('unmapped', 'target', 'pid'))})"}),
+    "proc.target.pid": FieldSpec(
+        "int", {PROCESS: f"_int({path_expr(('unmapped', 'target', 'pid'))})"}
+    ),
     # DNS (ecsguard fields; Falco has none)
     "dns.suffixes": FieldSpec("list", {DNS: f"_suffixes({path_expr(('query', 'hostname'))})"}),
     "dns.query": FieldSpec("str", {DNS: path_expr(("query", "hostname"))}),

@@ -30,31 +30,55 @@ __all__ = ["IntelDetector", "IntelSet", "dga_score", "load_intel"]
 
 _E: dict[str, Any] = {}
 IP_TYPES = {
-    "c2": "Backdoor:Runtime/C&CActivity.B", "crypto": "CryptoCurrency:Runtime/BitcoinTool.B",
-    "tor": "UnauthorizedAccess:Runtime/TorClient", "tor_relay": "UnauthorizedAccess:Runtime/TorRelay",
-    "blackhole": "Trojan:Runtime/BlackholeTraffic", "droppoint": "Trojan:Runtime/DropPoint",
+    "c2": "Backdoor:Runtime/C&CActivity.B",
+    "crypto": "CryptoCurrency:Runtime/BitcoinTool.B",
+    "tor": "UnauthorizedAccess:Runtime/TorClient",
+    "tor_relay": "UnauthorizedAccess:Runtime/TorRelay",
+    "blackhole": "Trojan:Runtime/BlackholeTraffic",
+    "droppoint": "Trojan:Runtime/DropPoint",
 }
 DOMAIN_TYPES = {
-    "c2": "Backdoor:Runtime/C&CActivity.B!DNS", "crypto": "CryptoCurrency:Runtime/BitcoinTool.B!DNS",
-    "blackhole": "Trojan:Runtime/BlackholeTraffic!DNS", "droppoint": "Trojan:Runtime/DropPoint!DNS",
-    "dga": "Trojan:Runtime/DGADomainRequest.C!DNS", "driveby": "Trojan:Runtime/DriveBySourceTraffic!DNS",
-    "phishing": "Trojan:Runtime/PhishingDomainRequest!DNS", "tor": "UnauthorizedAccess:Runtime/TorClient",
+    "c2": "Backdoor:Runtime/C&CActivity.B!DNS",
+    "crypto": "CryptoCurrency:Runtime/BitcoinTool.B!DNS",
+    "blackhole": "Trojan:Runtime/BlackholeTraffic!DNS",
+    "droppoint": "Trojan:Runtime/DropPoint!DNS",
+    "dga": "Trojan:Runtime/DGADomainRequest.C!DNS",
+    "driveby": "Trojan:Runtime/DriveBySourceTraffic!DNS",
+    "phishing": "Trojan:Runtime/PhishingDomainRequest!DNS",
+    "tor": "UnauthorizedAccess:Runtime/TorClient",
     "abused": "Impact:Runtime/AbusedDomainRequest.Reputation",
     "malicious": "Impact:Runtime/MaliciousDomainRequest.Reputation",
     "suspicious": "Impact:Runtime/SuspiciousDomainRequest.Reputation",
 }
-SEVERITY = {"Trojan:Runtime/BlackholeTraffic": "medium", "Trojan:Runtime/DropPoint": "medium",
-            "Trojan:Runtime/BlackholeTraffic!DNS": "medium", "Trojan:Runtime/DropPoint!DNS": "medium",
-            "Impact:Runtime/AbusedDomainRequest.Reputation": "medium",
-            "Impact:Runtime/SuspiciousDomainRequest.Reputation": "low"}
-_CATEGORY_WORDS = [("tor_relay", ("relay",)), ("tor", ("tor",)), ("crypto", ("miner", "crypto", "bitcoin", "mining", "coin")),
-                   ("blackhole", ("blackhole", "sinkhole")), ("droppoint", ("drop",)), ("dga", ("dga",)),
-                   ("driveby", ("driveby", "drive-by", "drive_by", "urlhaus", "payload")),
-                   ("phishing", ("phish",)), ("abused", ("abused", "dyndns")), ("suspicious", ("suspicious",)),
-                   ("c2", ("c2", "c&c", "cnc", "feodo", "botnet", "command"))]
+SEVERITY = {
+    "Trojan:Runtime/BlackholeTraffic": "medium",
+    "Trojan:Runtime/DropPoint": "medium",
+    "Trojan:Runtime/BlackholeTraffic!DNS": "medium",
+    "Trojan:Runtime/DropPoint!DNS": "medium",
+    "Impact:Runtime/AbusedDomainRequest.Reputation": "medium",
+    "Impact:Runtime/SuspiciousDomainRequest.Reputation": "low",
+}
+_CATEGORY_WORDS = [
+    ("tor_relay", ("relay",)),
+    ("tor", ("tor",)),
+    ("crypto", ("miner", "crypto", "bitcoin", "mining", "coin")),
+    ("blackhole", ("blackhole", "sinkhole")),
+    ("droppoint", ("drop",)),
+    ("dga", ("dga",)),
+    ("driveby", ("driveby", "drive-by", "drive_by", "urlhaus", "payload")),
+    ("phishing", ("phish",)),
+    ("abused", ("abused", "dyndns")),
+    ("suspicious", ("suspicious",)),
+    ("c2", ("c2", "c&c", "cnc", "feodo", "botnet", "command")),
+]
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
-_STIX_VALUE = re.compile(r"(ipv4-addr|ipv6-addr|domain-name|url|file:hashes\.'?SHA-256'?)(?::value)?\s*=\s*'([^']+)'", re.I)
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$"
+)
+_STIX_VALUE = re.compile(
+    r"(ipv4-addr|ipv6-addr|domain-name|url|file:hashes\.'?SHA-256'?)(?::value)?\s*=\s*'([^']+)'",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -140,7 +164,10 @@ class IntelSet:
 def category_for(name: str, default: str = "c2") -> str:
     lowered = name.lower()
     for category, words in _CATEGORY_WORDS:
-        if any(w in re.split(r"[^a-z0-9&_-]+|[_-]", lowered) or (len(w) > 3 and w in lowered) for w in words):
+        if any(
+            w in re.split(r"[^a-z0-9&_-]+|[_-]", lowered) or (len(w) > 3 and w in lowered)
+            for w in words
+        ):
             return category
     return default
 
@@ -172,10 +199,30 @@ def _load_csv(intel: IntelSet, text: str, category: str, source: str) -> int:
     added = 0
     for row in rows:
         record = dict(zip(cols, (c.strip() for c in row), strict=False)) if cols else {}
-        cat = _threat_type_category(record.get("threat_type", ""), category) if "threat_type" in record else category
-        for key in ("ioc_value", "ioc", "dst_ip", "ip_address", "ip", "sha256_hash", "sha256", "url", "domain", "host"):
+        cat = (
+            _threat_type_category(record.get("threat_type", ""), category)
+            if "threat_type" in record
+            else category
+        )
+        for key in (
+            "ioc_value",
+            "ioc",
+            "dst_ip",
+            "ip_address",
+            "ip",
+            "sha256_hash",
+            "sha256",
+            "url",
+            "domain",
+            "host",
+        ):
             if record.get(key):
-                added += intel.add(record[key], cat, source, record.get("malware") or record.get("malware_printable") or "")
+                added += intel.add(
+                    record[key],
+                    cat,
+                    source,
+                    record.get("malware") or record.get("malware_printable") or "",
+                )
                 break
         else:
             added += sum(intel.add(c, cat, source) for c in row if _looks_indicator(c))
@@ -192,8 +239,13 @@ def _load_json(intel: IntelSet, data: Any, category: str, source: str) -> int:
     if isinstance(data, dict) and data.get("type") == "bundle":
         for obj in data.get("objects") or []:
             if isinstance(obj, dict) and obj.get("type") == "indicator":
-                hint = " ".join([str(obj.get("name", "")), " ".join(map(str, obj.get("indicator_types") or [])),
-                                 " ".join(map(str, obj.get("labels") or []))])
+                hint = " ".join(
+                    [
+                        str(obj.get("name", "")),
+                        " ".join(map(str, obj.get("indicator_types") or [])),
+                        " ".join(map(str, obj.get("labels") or [])),
+                    ]
+                )
                 cat = category_for(hint, category)
                 for _, value in _STIX_VALUE.findall(str(obj.get("pattern", ""))):
                     added += intel.add(value, cat, source, str(obj.get("name", "")))
@@ -207,7 +259,9 @@ def _load_json(intel: IntelSet, data: Any, category: str, source: str) -> int:
     for rec in records:
         if isinstance(rec, dict) and rec.get("ioc_value"):
             cat = _threat_type_category(str(rec.get("threat_type", "")), category)
-            added += intel.add(str(rec["ioc_value"]), cat, source, str(rec.get("malware_printable", "")))
+            added += intel.add(
+                str(rec["ioc_value"]), cat, source, str(rec.get("malware_printable", ""))
+            )
     return added
 
 
@@ -268,9 +322,25 @@ def _compile_yara(intel: IntelSet, files: list[Path]) -> Any:
 
 # ---------------------------------------------------------------- DGA heuristic
 
-_SAFE_SUFFIXES = ("amazonaws.com", "cloudfront.net", "aws", "internal", "local", "localhost", "svc",
-                  "cluster.local", "amazon.com", "awsglobalaccelerator.com", "akamaiedge.net",
-                  "fastly.net", "googleapis.com", "gstatic.com", "azure.com", "windows.net", "arpa")
+_SAFE_SUFFIXES = (
+    "amazonaws.com",
+    "cloudfront.net",
+    "aws",
+    "internal",
+    "local",
+    "localhost",
+    "svc",
+    "cluster.local",
+    "amazon.com",
+    "awsglobalaccelerator.com",
+    "akamaiedge.net",
+    "fastly.net",
+    "googleapis.com",
+    "gstatic.com",
+    "azure.com",
+    "windows.net",
+    "arpa",
+)
 
 
 def dga_score(name: str) -> float:
@@ -285,7 +355,9 @@ def dga_score(name: str) -> float:
     entropy = -sum(c / len(label) * math.log2(c / len(label)) for c in counts.values())
     vowels = sum(label.count(v) for v in "aeiou") / len(label)
     digits = sum(ch.isdigit() for ch in label) / len(label)
-    longest_consonants = max((len(run) for run in re.findall(r"[bcdfghjklmnpqrstvwxz]+", label)), default=0)
+    longest_consonants = max(
+        (len(run) for run in re.findall(r"[bcdfghjklmnpqrstvwxz]+", label)), default=0
+    )
     score = 0.0
     score += 0.35 if entropy >= 3.3 else 0.0
     score += 0.25 if vowels < 0.25 else 0.0
@@ -305,7 +377,10 @@ def _sha256_of(process: dict[str, Any]) -> str | None:
         return value.lower() if isinstance(value, str) else None
     if isinstance(hashes, list):
         for h in hashes:
-            if isinstance(h, dict) and (h.get("algorithm_id") == 3 or str(h.get("algorithm", "")).upper() in ("SHA-256", "SHA256")):
+            if isinstance(h, dict) and (
+                h.get("algorithm_id") == 3
+                or str(h.get("algorithm", "")).upper() in ("SHA-256", "SHA256")
+            ):
                 value = h.get("value")
                 return value.lower() if isinstance(value, str) else None
     return None
@@ -315,8 +390,14 @@ class IntelDetector:
     """Matches connects, DNS queries/answers and executed files against an ``IntelSet``."""
 
     reads: tuple[tuple[str, ...], ...] = (
-        ("connection_info", "direction_id"), ("src_endpoint", "ip"), ("dst_endpoint", "ip"), ("query", "hostname"),
-        ("answers",), ("process", "file", "hashes"), ("process", "file", "path"))
+        ("connection_info", "direction_id"),
+        ("src_endpoint", "ip"),
+        ("dst_endpoint", "ip"),
+        ("query", "hostname"),
+        ("answers",),
+        ("process", "file", "hashes"),
+        ("process", "file", "path"),
+    )
 
     def __init__(self, intel: IntelSet, dga_threshold: float = 0.8, yara_cache: int = 4096) -> None:
         self.intel = intel
@@ -352,7 +433,9 @@ class IntelDetector:
         ftype = IP_TYPES.get(ind.category, IP_TYPES["c2"])
         if ind.category == "tor" and inbound:
             ftype = IP_TYPES["tor_relay"]
-        return [_hit(ftype, f"Connection with {ind.value} listed in {ind.source}", ind, "IPV4_ADDRESS")]
+        return [
+            _hit(ftype, f"Connection with {ind.value} listed in {ind.source}", ind, "IPV4_ADDRESS")
+        ]
 
     def _dns(self, e: dict[str, Any]) -> list[Detection]:
         query = (e.get("query") or _E).get("hostname")
@@ -368,12 +451,26 @@ class IntelDetector:
                 hit = self.intel.ip(rdata)
                 if hit is not None:
                     ftype = DOMAIN_TYPES.get(hit.category, DOMAIN_TYPES["c2"])
-                    out.append(_hit(ftype, f"{query} resolves to {rdata} listed in {hit.source}", hit, "IPV4_ADDRESS"))
+                    out.append(
+                        _hit(
+                            ftype,
+                            f"{query} resolves to {rdata} listed in {hit.source}",
+                            hit,
+                            "IPV4_ADDRESS",
+                        )
+                    )
                     break
         if not out and isinstance(query, str) and self._dga(query) >= self.dga_threshold:
             ind = Indicator(query, "dga", "dga-heuristic")
-            out.append(_hit(DOMAIN_TYPES["dga"], f"DNS query for {query}, which looks algorithmically generated",
-                            ind, "DOMAIN", rule_id="intel.dga_heuristic"))
+            out.append(
+                _hit(
+                    DOMAIN_TYPES["dga"],
+                    f"DNS query for {query}, which looks algorithmically generated",
+                    ind,
+                    "DOMAIN",
+                    rule_id="intel.dga_heuristic",
+                )
+            )
         return out
 
     def _dga(self, name: str) -> float:
@@ -389,9 +486,16 @@ class IntelDetector:
         digest = _sha256_of(process)
         ind = self.intel.hashes.get(digest) if digest else None
         if ind is not None:
-            return [_hit("Execution:Runtime/MaliciousFileExecuted",
-                         f"Executed file {(process.get('file') or _E).get('path')} has sha256 {digest} "
-                         f"listed in {ind.source}", ind, "HASH_SHA256", rule_id="intel.malicious_file_hash")]
+            return [
+                _hit(
+                    "Execution:Runtime/MaliciousFileExecuted",
+                    f"Executed file {(process.get('file') or _E).get('path')} has sha256 {digest} "
+                    f"listed in {ind.source}",
+                    ind,
+                    "HASH_SHA256",
+                    rule_id="intel.malicious_file_hash",
+                )
+            ]
         if self.intel.yara is not None:
             return self._yara(process)
         return []
@@ -417,16 +521,36 @@ class IntelDetector:
         if not names:
             return []
         ind = Indicator(path, "malware", "yara", ",".join(names))
-        ftype = "Impact:Runtime/CryptoMinerExecuted" if any("miner" in n.lower() for n in names) \
+        ftype = (
+            "Impact:Runtime/CryptoMinerExecuted"
+            if any("miner" in n.lower() for n in names)
             else "Execution:Runtime/MaliciousFileExecuted"
-        return [_hit(ftype, f"Executed file {path} matches YARA rule(s) {', '.join(names)}", ind, "PROCESS",
-                     rule_id="intel.yara")]
+        )
+        return [
+            _hit(
+                ftype,
+                f"Executed file {path} matches YARA rule(s) {', '.join(names)}",
+                ind,
+                "PROCESS",
+                rule_id="intel.yara",
+            )
+        ]
 
 
 def _hit(ftype: str, detail: str, ind: Indicator, ind_type: str, rule_id: str = "") -> Detection:
     return Detection(
-        rule_id=rule_id or f"intel.{ind.category}", finding_type=ftype, severity=SEVERITY.get(ftype, "high"),
-        title=f"Threat intelligence match: {ftype.split('/', 1)[-1]}", detail=detail,
-        mitre=["T1071"] if "DNS" not in ftype else ["T1071.004"], source="intel",
-        evidence={"indicator": ind.value, "indicator_type": ind_type, "list": ind.source,
-                  "category": ind.category, **({"name": ind.name} if ind.name else {})})
+        rule_id=rule_id or f"intel.{ind.category}",
+        finding_type=ftype,
+        severity=SEVERITY.get(ftype, "high"),
+        title=f"Threat intelligence match: {ftype.split('/', 1)[-1]}",
+        detail=detail,
+        mitre=["T1071"] if "DNS" not in ftype else ["T1071.004"],
+        source="intel",
+        evidence={
+            "indicator": ind.value,
+            "indicator_type": ind_type,
+            "list": ind.source,
+            "category": ind.category,
+            **({"name": ind.name} if ind.name else {}),
+        },
+    )

@@ -253,8 +253,8 @@ class _Parser:
             ref = self.field()
             self.expect(")")
             return ref
-        if tok.kind in ("word", "str"):
-            return tok.text
+        if tok.kind in ("word", "str") or (tok.kind == "op" and tok.text in ("<", ">")):
+            return tok.text  # ``evt.dir = <`` compares with a bare angle bracket
         raise LanguageError(
             f"expected a value, found {tok.text or 'end of condition'!r}", tok.offset
         )

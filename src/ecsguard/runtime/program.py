@@ -62,8 +62,9 @@ def _rule_source(name: str, expr: str) -> str:
     return f"def {name}(e):\n    return {expr}\n"
 
 
-def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: tuple[int, ...],
-                 pool: Constants) -> str:
+def _gate_source(
+    cls: int, atoms_by_field: dict[tuple[str, str], Any], always: tuple[int, ...], pool: Constants
+) -> str:
     """One function reading each gated field once: dict lookups for ``eq``, one automaton scan
     over the framed, lowered value for all ``sub`` literals of that field."""
     lines = ["def _gate(e):", f"    out = {always!r}"]
@@ -77,14 +78,24 @@ def _gate_source(cls: int, atoms_by_field: dict[tuple[str, str], Any], always: t
         lines.append("    if v is not None:")
         for kind, const in sorted(tables):
             if kind == "eql":
-                lines += ["        for x in v:", f"            r = {const}.get(x)",
-                          "            if r is not None:", "                out = out + r"]
+                lines += [
+                    "        for x in v:",
+                    f"            r = {const}.get(x)",
+                    "            if r is not None:",
+                    "                out = out + r",
+                ]
             elif kind == "eq":
-                lines += [f"        r = {const}.get(v)", "        if r is not None:", "            out = out + r"]
+                lines += [
+                    f"        r = {const}.get(v)",
+                    "        if r is not None:",
+                    "            out = out + r",
+                ]
             else:
-                lines += ["        if v.__class__ is str:",
-                          f"            for _, r in {const}.iter('\\x01' + v.lower() + '\\x00'):",
-                          "                out = out + r"]
+                lines += [
+                    "        if v.__class__ is str:",
+                    f"            for _, r in {const}.iter('\\x01' + v.lower() + '\\x00'):",
+                    "                out = out + r",
+                ]
     lines.append("    return out")
     return "\n".join(lines) + "\n"
 
@@ -112,7 +123,9 @@ def _build_tables(gates: dict[int, list[Atom]]) -> dict[tuple[str, str], Any]:
     return tables
 
 
-def _compile_class(cls: int, trees: dict[int, Node], rules: list[CompiledRule], state: Any) -> ClassProgram:
+def _compile_class(
+    cls: int, trees: dict[int, Node], rules: list[CompiledRule], state: Any
+) -> ClassProgram:
     pool = Constants()
     sources: list[str] = []
     gates: dict[int, list[Atom]] = {}
@@ -139,7 +152,9 @@ def _compile_class(cls: int, trees: dict[int, Node], rules: list[CompiledRule], 
     for idx, name in members:
         rules[idx].fns[cls] = namespace[name]
     gate = namespace["_gate"]
-    return ClassProgram(cls, rules, gate, gated=len(gates), always=len(always), gate_source=gate_src)
+    return ClassProgram(
+        cls, rules, gate, gated=len(gates), always=len(always), gate_source=gate_src
+    )
 
 
 def compile_ruleset(rs: RuleSet, state: Any) -> Program:
@@ -166,6 +181,9 @@ def compile_ruleset(rs: RuleSet, state: Any) -> Program:
     classes: dict[int, ClassProgram] = {}
     for cls in CLASSES:
         classes[cls] = _compile_class(cls, trees, compiled, state)
-    warnings = [f"{len(names)} rule(s) skipped: field {name!r} is not provided ({', '.join(names[:3])}"
-                f"{', ...' if len(names) > 3 else ''})" for name, names in skipped.items()]
+    warnings = [
+        f"{len(names)} rule(s) skipped: field {name!r} is not provided ({', '.join(names[:3])}"
+        f"{', ...' if len(names) > 3 else ''})"
+        for name, names in skipped.items()
+    ]
     return Program(compiled, classes, dict(skipped), warnings)

@@ -31,8 +31,16 @@ __all__ = ["DEFAULT_RULES_DIR", "Problem", "RuleDef", "RuleSet", "expand", "load
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 PRIORITY_SEVERITY = {
-    "emergency": "critical", "alert": "critical", "critical": "critical", "error": "high",
-    "warning": "medium", "notice": "low", "informational": "info", "info": "info", "debug": "info"}
+    "emergency": "critical",
+    "alert": "critical",
+    "critical": "critical",
+    "error": "high",
+    "warning": "medium",
+    "notice": "low",
+    "informational": "info",
+    "info": "info",
+    "debug": "info",
+}
 
 
 @dataclass(slots=True)
@@ -109,13 +117,20 @@ def _construct_mapping(loader: _MarkLoader, node: yaml.MappingNode) -> dict[str,
     marks = {}
     for key_node, value_node in node.value:
         style = getattr(value_node, "style", None)
-        marks[str(key_node.value)] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1
-                                      + (1 if style in ("'", '"') else 0), style in ("|", ">"))
+        marks[str(key_node.value)] = (
+            value_node.start_mark.line + 1,
+            value_node.start_mark.column + 1 + (1 if style in ("'", '"') else 0),
+            style in ("|", ">"),
+        )
     mapping["__marks__"] = marks
     return mapping
 
 
 _MarkLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# PyYAML reads a bare ``=`` as the "value" tag; Falco files write ``comps: [=, in]``.
+_MarkLoader.add_constructor(
+    "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node)
+)
 
 
 def _strip_marks(value: Any) -> Any:
@@ -145,16 +160,27 @@ def _new_rule(item: dict[str, Any], file: str) -> RuleDef:
     name = str(item["rule"])
     priority = str(item.get("priority", "warning")).lower()
     tags = [str(t) for t in _as_list(item.get("tags"))]
-    mitre = [str(m) for m in _as_list(item.get("mitre"))] or [t for t in tags if re.fullmatch(r"T\d{4}(\.\d{3})?", t)]
+    mitre = [str(m) for m in _as_list(item.get("mitre"))] or [
+        t for t in tags if re.fullmatch(r"T\d{4}(\.\d{3})?", t)
+    ]
     return RuleDef(
-        name=name, id=str(item.get("id") or slug(name)), condition=str(item.get("condition", "")),
-        desc=str(item.get("desc", "")), output=str(item.get("output", "")), priority=priority,
+        name=name,
+        id=str(item.get("id") or slug(name)),
+        condition=str(item.get("condition", "")),
+        desc=str(item.get("desc", "")),
+        output=str(item.get("output", "")),
+        priority=priority,
         severity=str(item.get("severity") or PRIORITY_SEVERITY.get(priority, "medium")).lower(),
-        finding_type=str(item.get("finding_type", "")), mitre=mitre, tags=tags,
+        finding_type=str(item.get("finding_type", "")),
+        mitre=mitre,
+        tags=tags,
         enabled=bool(item.get("enabled", True)),
         exceptions=[_strip_marks(x) for x in _as_list(item.get("exceptions"))],
-        fires=_strip_marks(_as_list(item.get("fires"))), quiet=_strip_marks(_as_list(item.get("quiet"))),
-        place=_place(item, "condition", file), source=str(item.get("source", "syscall")))
+        fires=_strip_marks(_as_list(item.get("fires"))),
+        quiet=_strip_marks(_as_list(item.get("quiet"))),
+        place=_place(item, "condition", file),
+        source=str(item.get("source", "syscall")),
+    )
 
 
 def _modes(item: dict[str, Any]) -> dict[str, str]:
@@ -181,12 +207,18 @@ def _merge_rule(rs: RuleSet, item: dict[str, Any], modes: dict[str, str], file: 
             target.place = _place(item, "condition", file)
         elif key == "exceptions":
             new = [_strip_marks(x) for x in _as_list(value)]
-            target.exceptions = _append_exceptions(target.exceptions, new) if mode == "append" else new
+            target.exceptions = (
+                _append_exceptions(target.exceptions, new) if mode == "append" else new
+            )
         elif key in ("output", "desc"):
             old = getattr(target, key)
             setattr(target, key, f"{old} {value}" if mode == "append" else str(value))
         elif key == "tags":
-            target.tags = [*target.tags, *map(str, _as_list(value))] if mode == "append" else list(map(str, _as_list(value)))
+            target.tags = (
+                [*target.tags, *map(str, _as_list(value))]
+                if mode == "append"
+                else list(map(str, _as_list(value)))
+            )
         elif key == "priority":
             target.priority = str(value).lower()
             target.severity = PRIORITY_SEVERITY.get(target.priority, target.severity)
@@ -194,7 +226,9 @@ def _merge_rule(rs: RuleSet, item: dict[str, Any], modes: dict[str, str], file: 
             target.enabled = bool(value)
 
 
-def _append_exceptions(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _append_exceptions(
+    old: list[dict[str, Any]], new: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     by_name = {str(x.get("name")): x for x in old}
     out = list(old)
     for exc in new:
@@ -214,7 +248,9 @@ def _load_item(rs: RuleSet, item: Any, file: str) -> None:
     if "list" in item:
         name = str(item["list"])
         items = [str(x) for x in _as_list(item.get("items"))]
-        rs.lists[name] = [*rs.lists.get(name, []), *items] if modes.get("items") == "append" else items
+        rs.lists[name] = (
+            [*rs.lists.get(name, []), *items] if modes.get("items") == "append" else items
+        )
     elif "macro" in item:
         name = str(item["macro"])
         cond = str(item.get("condition", ""))
@@ -233,7 +269,11 @@ def load_rules(paths: list[Path], rs: RuleSet | None = None) -> RuleSet:
     """Load rules files (or directories of ``*.yaml``) in order; problems are collected, not raised."""
     rs = rs or RuleSet()
     for path in paths:
-        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if path.is_dir()
+            else [path]
+        )
         for file in files:
             _load_file(rs, file)
     return rs
@@ -274,7 +314,11 @@ def _exception_node(exc: dict[str, Any]) -> Node | None:
         parts: list[Node] = []
         for fname, comp, value in zip(fields, comps, row, strict=False):
             comp = str(comp)
-            val: Any = tuple(str(v) for v in _as_list(value)) if comp in ("in", "pmatch", "intersects") else str(value)
+            val: Any = (
+                tuple(str(v) for v in _as_list(value))
+                if comp in ("in", "pmatch", "intersects")
+                else str(value)
+            )
             parts.append(Check(FieldRef(str(fname)), comp, val))
         if parts:
             alternatives.append(And(tuple(parts)) if len(parts) > 1 else parts[0])
@@ -302,7 +346,9 @@ def expand(rs: RuleSet, rule: RuleDef) -> Node:
     def walk(node: Node, stack: tuple[str, ...]) -> Node:
         if isinstance(node, MacroRef):
             if node.name not in rs.macros:
-                raise LanguageError(f"undefined macro {node.name!r}", node.offset if not stack else -1)
+                raise LanguageError(
+                    f"undefined macro {node.name!r}", node.offset if not stack else -1
+                )
             if node.name in stack:
                 raise LanguageError(f"macro {node.name!r} refers to itself", -1)
             if node.name not in cache:

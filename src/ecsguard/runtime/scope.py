@@ -47,7 +47,12 @@ def load_scope(path: Path) -> Scope:
         raise InputError(str(path), None, "not an ecsguard scope report (no components list)")
     by_name: dict[str, str] = {}
     for comp in data["components"]:
-        if not isinstance(comp, dict) or comp.get("kind") not in ("service", "task_definition", "task", "container"):
+        if not isinstance(comp, dict) or comp.get("kind") not in (
+            "service",
+            "task_definition",
+            "task",
+            "container",
+        ):
             continue
         category = str(comp.get("category") or "undetermined")
         keys = {str(comp.get("name") or ""), str(comp.get("id") or "")}

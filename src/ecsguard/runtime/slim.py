@@ -19,15 +19,33 @@ __all__ = ["BASE_PATHS", "HELPER_READS", "STATE_PATHS", "paths_of", "slim_decode
 Path = tuple[str, ...]
 # What the engine itself reads outside rules: dispatch, clock, state (process tree, drift).
 BASE_PATHS: tuple[Path, ...] = (
-    ("class_uid",), ("activity_id",), ("time",), ("container", "uid"), ("device", "hostname"),
-    ("process", "pid"), ("process", "name"), ("actor", "process", "pid"), ("actor", "process", "name"),
-    ("actor", "process", "parent_process", "pid"), ("actor", "process", "parent_process", "name"),
-    ("file", "path"), ("file_result", "path"), ("unmapped", "new_path"))
+    ("class_uid",),
+    ("activity_id",),
+    ("time",),
+    ("container", "uid"),
+    ("device", "hostname"),
+    ("process", "pid"),
+    ("process", "name"),
+    ("actor", "process", "pid"),
+    ("actor", "process", "name"),
+    ("actor", "process", "parent_process", "pid"),
+    ("actor", "process", "parent_process", "name"),
+    ("file", "path"),
+    ("file_result", "path"),
+    ("unmapped", "new_path"),
+)
 # The process tree falls back to these when a launch event carries no actor.
-_STATE_EXTRA: tuple[Path, ...] = (("process", "parent_process", "pid"), ("process", "parent_process", "name"),
-                                  ("process", "file", "path"))
+_STATE_EXTRA: tuple[Path, ...] = (
+    ("process", "parent_process", "pid"),
+    ("process", "parent_process", "name"),
+    ("process", "file", "path"),
+)
 STATE_PATHS = _STATE_EXTRA
-_EP = tuple((side, key) for side in ("src_endpoint", "dst_endpoint") for key in ("ip", "port", "hostname", "path"))
+_EP = tuple(
+    (side, key)
+    for side in ("src_endpoint", "dst_endpoint")
+    for key in ("ip", "port", "hostname", "path")
+)
 # Paths read by the helper functions that accessors call (fields.HELPERS, engine state).
 HELPER_READS: dict[str, tuple[Path, ...]] = {
     "_ep": (*_EP, ("connection_info", "direction_id"), ("activity_id",)),
@@ -37,11 +55,34 @@ HELPER_READS: dict[str, tuple[Path, ...]] = {
     "_answers": (("answers",),),
     "_unix_path": (("unmapped", "socket_path"), ("dst_endpoint", "path")),
     "_open_flag": (("activity_id",), ("unmapped", "open_flags")),
-    "_ST": (*BASE_PATHS, *_STATE_EXTRA, ("actor", "process", "parent_process", "parent_process", "pid"),
-            ("actor", "process", "parent_process", "parent_process", "name")),
+    "_ST": (
+        *BASE_PATHS,
+        *_STATE_EXTRA,
+        ("actor", "process", "parent_process", "parent_process", "pid"),
+        ("actor", "process", "parent_process", "parent_process", "name"),
+    ),
 }
-_PURE_HELPERS = frozenset({"_int", "_args", "_argv0", "_basename", "_dirname", "_in_nets", "_tf_case", "_tf_len",
-                           "_suffixes", "str", "_E", "_ET1007", "_ET1001", "_ET4001", "_ET4003", "_K", "any"})
+_PURE_HELPERS = frozenset(
+    {
+        "_int",
+        "_args",
+        "_argv0",
+        "_basename",
+        "_dirname",
+        "_in_nets",
+        "_tf_case",
+        "_tf_len",
+        "_suffixes",
+        "str",
+        "_E",
+        "_ET1007",
+        "_ET1001",
+        "_ET4001",
+        "_ET4003",
+        "_K",
+        "any",
+    }
+)
 _CHAIN = re.compile(r"e\.get\('([^']+)'\)((?:\s*or\s+_E\)\.get\('[^']+'\))*)")
 _KEY = re.compile(r"\.get\('([^']+)'\)")
 _CALL = re.compile(r"(?<![A-Za-z0-9_.])(_[A-Za-z0-9_]+|str|any)(?![A-Za-z0-9_])")

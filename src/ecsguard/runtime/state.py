@@ -91,7 +91,9 @@ class RuntimeState:
         """Names of the subject's ancestors, nearest first: the event's own chain, then the tree."""
         chain: list[dict[str, Any]] = []
         if e.get("class_uid") == _PROCESS:
-            parent = (e.get("actor") or _E).get("process") or (e.get("process") or _E).get("parent_process")
+            parent = (e.get("actor") or _E).get("process") or (e.get("process") or _E).get(
+                "parent_process"
+            )
         else:
             parent = _subject(e).get("parent_process")
         while isinstance(parent, dict) and len(chain) < 4:

@@ -22,19 +22,47 @@ __all__ = ["FIELD_MAP", "SysdigSource", "sysdig_to_ocsf"]
 
 _EXEC = {"execve", "execveat"}
 _OPEN = {"open", "openat", "openat2", "creat"}
-_FILE_OTHER = {"unlink": 4, "unlinkat": 4, "rename": 5, "renameat": 5, "renameat2": 5, "chmod": 6,
-               "fchmod": 6, "fchmodat": 6, "mount": 12, "umount": 13, "umount2": 13}
+_FILE_OTHER = {
+    "unlink": 4,
+    "unlinkat": 4,
+    "rename": 5,
+    "renameat": 5,
+    "renameat2": 5,
+    "chmod": 6,
+    "fchmod": 6,
+    "fchmodat": 6,
+    "mount": 12,
+    "umount": 13,
+    "umount2": 13,
+}
 _NET = {"connect": (1, 2), "accept": (1, 1), "accept4": (1, 1), "listen": (7, 0)}
-_PROC_OTHER = {"ptrace": 4, "process_vm_writev": 4, "userfaultfd": 99, "init_module": 99,
-               "finit_module": 99, "memfd_create": 99, "setuid": 5, "setresuid": 5}
+_PROC_OTHER = {
+    "ptrace": 4,
+    "process_vm_writev": 4,
+    "userfaultfd": 99,
+    "init_module": 99,
+    "finit_module": 99,
+    "memfd_create": 99,
+    "setuid": 5,
+    "setresuid": 5,
+}
 # Falco field -> OCSF path (relative to the subject process for proc.*/user.*).
 FIELD_MAP: dict[str, tuple[str, ...]] = {
-    "proc.name": ("name",), "proc.cmdline": ("cmd_line",), "proc.pid": ("pid",), "thread.tid": ("pid",),
-    "proc.exepath": ("file", "path"), "proc.exe": ("file", "path"), "proc.cwd": ("working_directory",),
-    "user.uid": ("user", "uid"), "user.name": ("user", "name"),
+    "proc.name": ("name",),
+    "proc.cmdline": ("cmd_line",),
+    "proc.pid": ("pid",),
+    "thread.tid": ("pid",),
+    "proc.exepath": ("file", "path"),
+    "proc.exe": ("file", "path"),
+    "proc.cwd": ("working_directory",),
+    "user.uid": ("user", "uid"),
+    "user.name": ("user", "name"),
 }
 _PARENT_MAP: dict[str, tuple[str, ...]] = {
-    "proc.pname": ("name",), "proc.pcmdline": ("cmd_line",), "proc.ppid": ("pid",), "proc.pexepath": ("file", "path"),
+    "proc.pname": ("name",),
+    "proc.pcmdline": ("cmd_line",),
+    "proc.ppid": ("pid",),
+    "proc.pexepath": ("file", "path"),
 }
 _FD = re.compile(r"fd=-?\d+\(<(\w+)>([^)]*)\)")
 _NAME = re.compile(r"\b(?:name|path|filename|exe)=(\S+)")
@@ -70,16 +98,24 @@ def _fd_name(flat: dict[str, Any], info: str) -> str | None:
 def _base(flat: dict[str, Any], cls: int, activity: int, evt_type: str) -> dict[str, Any]:
     ns = flat.get("evt.rawtime") or flat.get("evt.outputtime")
     event: dict[str, Any] = {
-        "class_uid": cls, "activity_id": activity, "type_uid": cls * 100 + activity,
-        "category_uid": 1 if cls < 2000 else 4, "severity_id": 1,
+        "class_uid": cls,
+        "activity_id": activity,
+        "type_uid": cls * 100 + activity,
+        "category_uid": 1 if cls < 2000 else 4,
+        "severity_id": 1,
         "time": int(ns) // 1_000_000 if isinstance(ns, int | str) and str(ns).isdigit() else 0,
         "metadata": {"uid": f"sysdig-{flat.get('evt.num', '')}", "product": {"name": "sysdig"}},
         "unmapped": {"syscall": evt_type},
     }
     if flat.get("container.id") not in (None, "", "host", "<NA>"):
-        event["container"] = {"uid": flat["container.id"], "name": flat.get("container.name"),
-                              "image": {"name": flat.get("container.image.repository") or flat.get("container.image"),
-                                        "tag": flat.get("container.image.tag")}}
+        event["container"] = {
+            "uid": flat["container.id"],
+            "name": flat.get("container.name"),
+            "image": {
+                "name": flat.get("container.image.repository") or flat.get("container.image"),
+                "tag": flat.get("container.image.tag"),
+            },
+        }
     if flat.get("evt.hostname"):
         event["device"] = {"hostname": flat["evt.hostname"]}
     return event
@@ -103,7 +139,13 @@ def sysdig_to_ocsf(flat: dict[str, Any]) -> dict[str, Any] | None:
         flags = _FLAGS.search(info)
         flag_text = flat.get("evt.arg.flags") or (flags.group(1) if flags else "O_RDONLY")
         if evt_type in _OPEN:
-            activity = 1 if "O_CREAT" in str(flag_text) else 3 if ("O_WRONLY" in str(flag_text) or "O_RDWR" in str(flag_text)) else 14
+            activity = (
+                1
+                if "O_CREAT" in str(flag_text)
+                else 3
+                if ("O_WRONLY" in str(flag_text) or "O_RDWR" in str(flag_text))
+                else 14
+            )
         else:
             activity = _FILE_OTHER[evt_type]
         path = _fd_name(flat, info)
@@ -123,7 +165,10 @@ def sysdig_to_ocsf(flat: dict[str, Any]) -> dict[str, Any] | None:
             event["dst_endpoint"] = {"ip": tup.group(3), "port": int(tup.group(4))}
         elif flat.get("fd.sip"):
             event["dst_endpoint"] = {"ip": flat["fd.sip"], "port": flat.get("fd.sport")}
-        event["connection_info"] = {"protocol_name": str(flat.get("fd.l4proto", "tcp")).upper(), "direction_id": direction}
+        event["connection_info"] = {
+            "protocol_name": str(flat.get("fd.l4proto", "tcp")).upper(),
+            "direction_id": direction,
+        }
         event["actor"] = {"process": {**subject, "parent_process": parent}}
         return event
     del event_cls
@@ -134,7 +179,9 @@ class SysdigSource(FileSource):
     """Reads ``sysdig -j`` output from a file (or ``-``) and yields OCSF events."""
 
     def __init__(self, spec: str, *, max_line_bytes: int = MAX_LINE_BYTES, **options: Any) -> None:
-        super().__init__(spec[7:] if spec.startswith("sysdig:") else spec, max_line_bytes=max_line_bytes)
+        super().__init__(
+            spec[7:] if spec.startswith("sysdig:") else spec, max_line_bytes=max_line_bytes
+        )
 
     def deliveries(self) -> Iterator[Delivery]:
         stream = self._open()

@@ -12,7 +12,15 @@ from ecsguard.sample.runtime.workloads import Task
 __all__ = ["benign_events", "startup_events"]
 
 # Relative frequencies of what a running task does (file opens dominate, like real syscall mixes).
-_MIX = (("read", 52), ("write", 10), ("connect", 14), ("accept", 6), ("dns", 11), ("health", 3), ("child", 4))
+_MIX = (
+    ("read", 52),
+    ("write", 10),
+    ("connect", 14),
+    ("accept", 6),
+    ("dns", 11),
+    ("health", 3),
+    ("child", 4),
+)
 _KINDS = [k for k, _ in _MIX]
 _WEIGHTS = [w for _, w in _MIX]
 
@@ -20,7 +28,20 @@ _WEIGHTS = [w for _, w in _MIX]
 def startup_events(b: Builder, task: Task) -> list[dict[str, Any]]:
     """Container start: init execs the main process, which opens its config and listens."""
     w = task.workload
-    init = proc(1, "tini", "/sbin/tini", f"/sbin/tini -- {w.main[2]}", w.uid, proc(0, "containerd-shim", "/usr/bin/containerd-shim-runc-v2", "containerd-shim-runc-v2 -namespace moby", 0))
+    init = proc(
+        1,
+        "tini",
+        "/sbin/tini",
+        f"/sbin/tini -- {w.main[2]}",
+        w.uid,
+        proc(
+            0,
+            "containerd-shim",
+            "/usr/bin/containerd-shim-runc-v2",
+            "containerd-shim-runc-v2 -namespace moby",
+            0,
+        ),
+    )
     event, main = b.exec(task, init, *w.main, pid=task.main_pid)
     out = [event]
     out.extend(b.open(task, b.main_proc(task), path, "O_RDONLY|O_CLOEXEC") for path in w.reads[:4])
@@ -30,14 +51,22 @@ def startup_events(b: Builder, task: Task) -> list[dict[str, Any]]:
 
 def _health(b: Builder, task: Task, rng: random.Random) -> list[dict[str, Any]]:
     w = task.workload
-    runc = proc(rng.randint(30000, 60000), "runc", "/usr/bin/runc", "runc exec --process /tmp/runc-process", 0)
+    runc = proc(
+        rng.randint(30000, 60000),
+        "runc",
+        "/usr/bin/runc",
+        "runc exec --process /tmp/runc-process",
+        0,
+    )
     port = w.ports[0] if w.ports else 8080
     cmd = w.health.format(port=port)
     sh_event, sh = b.exec(task, runc, "sh", "/bin/sh", f"/bin/sh -c {cmd}")
     out = [sh_event]
     first = cmd.split()[0]
     name = first.rsplit("/", 1)[-1]
-    tool_event, tool = b.exec(task, sh, name, first if first.startswith("/") else f"/usr/bin/{name}", cmd)
+    tool_event, tool = b.exec(
+        task, sh, name, first if first.startswith("/") else f"/usr/bin/{name}", cmd
+    )
     out.append(tool_event)
     if name == "curl":
         out.append(b.connect(task, tool, "127.0.0.1", port))
@@ -56,7 +85,14 @@ def _child(b: Builder, task: Task, rng: random.Random) -> list[dict[str, Any]]:
             out.append(b.open(task, child, path, "O_WRONLY|O_CREAT|O_TRUNC"))
         if name == "go":
             built = "/builds/shop/tokenizer/bin/tokenizer"
-            out.append(b.open(task, proc(child["pid"] + 1, "go", exe, cmd, 0), built, "O_WRONLY|O_CREAT|O_TRUNC"))
+            out.append(
+                b.open(
+                    task,
+                    proc(child["pid"] + 1, "go", exe, cmd, 0),
+                    built,
+                    "O_WRONLY|O_CREAT|O_TRUNC",
+                )
+            )
             ev, _ = b.exec(task, child, "tokenizer", built, f"{built} -test.v")
             out.append(ev)
         if name == "npm":
@@ -78,13 +114,20 @@ def benign_events(b: Builder, task: Task, rng: random.Random) -> Iterator[dict[s
         if kind == "read":
             yield b.open(task, main, rng.choice(w.reads), "O_RDONLY|O_CLOEXEC")
         elif kind == "write":
-            yield b.open(task, main, rng.choice(w.writes), rng.choice(("O_WRONLY|O_APPEND", "O_WRONLY|O_CREAT|O_TRUNC", "O_RDWR")))
+            yield b.open(
+                task,
+                main,
+                rng.choice(w.writes),
+                rng.choice(("O_WRONLY|O_APPEND", "O_WRONLY|O_CREAT|O_TRUNC", "O_RDWR")),
+            )
         elif kind == "connect":
             ip, port, host = rng.choice(w.peers)
             yield b.connect(task, main, ip, port, host)
         elif kind == "accept":
             if w.ports:
-                yield b.accept(task, main, w.ports[0], f"10.0.{rng.randint(1, 40)}.{rng.randint(2, 250)}")
+                yield b.accept(
+                    task, main, w.ports[0], f"10.0.{rng.randint(1, 40)}.{rng.randint(2, 250)}"
+                )
             else:
                 yield b.open(task, main, rng.choice(w.reads), "O_RDONLY")
         elif kind == "dns":

@@ -10,13 +10,25 @@ from ecsguard.sample.runtime.workloads import Task
 
 __all__ = ["Builder"]
 
-_NAMES = {1007: "Process Activity", 1001: "File System Activity", 4001: "Network Activity", 4003: "DNS Activity"}
+_NAMES = {
+    1007: "Process Activity",
+    1001: "File System Activity",
+    4001: "Network Activity",
+    4003: "DNS Activity",
+}
 _CAT = {1007: 1, 1001: 1, 4001: 4, 4003: 4}
 
 
-def proc(pid: int, name: str, exe: str, cmd: str, uid: int, parent: dict[str, Any] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"pid": pid, "name": name, "cmd_line": cmd,
-                           "file": {"path": exe, "name": posixpath.basename(exe)}, "user": {"uid": uid}}
+def proc(
+    pid: int, name: str, exe: str, cmd: str, uid: int, parent: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "pid": pid,
+        "name": name,
+        "cmd_line": cmd,
+        "file": {"path": exe, "name": posixpath.basename(exe)},
+        "user": {"uid": uid},
+    }
     if parent is not None:
         out["parent_process"] = parent
     return out
@@ -34,10 +46,18 @@ class Builder:
         self.seq += 1
         task.time_ms += self.rng.randint(1, 40)
         return {
-            "class_uid": cls, "class_name": _NAMES[cls], "category_uid": _CAT[cls], "activity_id": activity,
-            "type_uid": cls * 100 + activity, "severity_id": 1, "time": task.time_ms,
-            "metadata": {"uid": f"{self.prefix}-{self.seq:08d}", "version": "1.1.0",
-                         "product": {"name": "ecsguard-agent", "vendor_name": "ecsguard"}},
+            "class_uid": cls,
+            "class_name": _NAMES[cls],
+            "category_uid": _CAT[cls],
+            "activity_id": activity,
+            "type_uid": cls * 100 + activity,
+            "severity_id": 1,
+            "time": task.time_ms,
+            "metadata": {
+                "uid": f"{self.prefix}-{self.seq:08d}",
+                "version": "1.1.0",
+                "product": {"name": "ecsguard-agent", "vendor_name": "ecsguard"},
+            },
             "device": {"hostname": task.host},
             "container": task.container(),
             "unmapped": {"syscall": syscall, "ecs": task.ecs()},
@@ -48,8 +68,16 @@ class Builder:
         init = proc(1, "tini", "/sbin/tini", f"/sbin/tini -- {cmd}", task.workload.uid)
         return proc(task.main_pid, name, exe, cmd, task.workload.uid, init)
 
-    def exec(self, task: Task, parent: dict[str, Any], name: str, exe: str, cmd: str,
-             uid: int | None = None, pid: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def exec(
+        self,
+        task: Task,
+        parent: dict[str, Any],
+        name: str,
+        exe: str,
+        cmd: str,
+        uid: int | None = None,
+        pid: int | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         event = self.base(task, 1007, 1, "execve")
         if pid is None:
             task.next_pid += self.rng.randint(1, 7)
@@ -61,15 +89,24 @@ class Builder:
         return event, child
 
     def open(self, task: Task, actor: dict[str, Any], path: str, flags: str) -> dict[str, Any]:
-        activity = 1 if "O_CREAT" in flags else 3 if ("O_WRONLY" in flags or "O_RDWR" in flags) else 14
+        activity = (
+            1 if "O_CREAT" in flags else 3 if ("O_WRONLY" in flags or "O_RDWR" in flags) else 14
+        )
         event = self.base(task, 1001, activity, "openat")
         event["actor"] = {"process": actor}
         event["file"] = {"path": path, "name": posixpath.basename(path), "type_id": 1}
         event["unmapped"]["open_flags"] = flags
         return event
 
-    def file_op(self, task: Task, actor: dict[str, Any], path: str, activity: int, syscall: str,
-                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    def file_op(
+        self,
+        task: Task,
+        actor: dict[str, Any],
+        path: str,
+        activity: int,
+        syscall: str,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         event = self.base(task, 1001, activity, syscall)
         event["actor"] = {"process": actor}
         event["file"] = {"path": path, "name": posixpath.basename(path), "type_id": 1}
@@ -77,8 +114,15 @@ class Builder:
             event["unmapped"].update(extra)
         return event
 
-    def connect(self, task: Task, actor: dict[str, Any], ip: str, port: int, hostname: str = "",
-                proto: str = "TCP") -> dict[str, Any]:
+    def connect(
+        self,
+        task: Task,
+        actor: dict[str, Any],
+        ip: str,
+        port: int,
+        hostname: str = "",
+        proto: str = "TCP",
+    ) -> dict[str, Any]:
         event = self.base(task, 4001, 1, "connect")
         event["actor"] = {"process": actor}
         dst: dict[str, Any] = {"ip": ip, "port": port}
@@ -110,7 +154,9 @@ class Builder:
         event["connection_info"] = {"protocol_name": "TCP", "direction_id": 0}
         return event
 
-    def dns(self, task: Task, actor: dict[str, Any], name: str, answers: list[str]) -> dict[str, Any]:
+    def dns(
+        self, task: Task, actor: dict[str, Any], name: str, answers: list[str]
+    ) -> dict[str, Any]:
         event = self.base(task, 4003, 2, "dns_response")
         event["actor"] = {"process": actor}
         event["query"] = {"hostname": name, "type": "A"}
@@ -118,8 +164,14 @@ class Builder:
         event["rcode_id"], event["rcode"] = (0, "NoError") if answers else (3, "NXDomain")
         return event
 
-    def syscall(self, task: Task, subject: dict[str, Any], syscall: str, activity: int,
-                extra: dict[str, Any]) -> dict[str, Any]:
+    def syscall(
+        self,
+        task: Task,
+        subject: dict[str, Any],
+        syscall: str,
+        activity: int,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
         event = self.base(task, 1007, activity, syscall)
         event["process"] = subject
         event["actor"] = {"process": subject.get("parent_process") or {"pid": 1}}

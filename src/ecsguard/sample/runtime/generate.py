@@ -26,7 +26,9 @@ __all__ = ["generate", "main", "stream"]
 _START_MS = 1_764_662_400_000  # 2025-12-02T08:00:00Z
 
 
-def stream(total: int, attacks: int, seed: int = 7, prefix: str = "evt") -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+def stream(
+    total: int, attacks: int, seed: int = 7, prefix: str = "evt"
+) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
     """Yield (event, label) pairs; label is None for benign events."""
     rng = random.Random(seed)
     builder = Builder(rng, prefix)
@@ -34,7 +36,11 @@ def stream(total: int, attacks: int, seed: int = 7, prefix: str = "evt") -> Iter
     for task in tasks:
         task.time_ms = _START_MS + rng.randint(0, 5000)
     gens = [benign_events(builder, t, random.Random(rng.getrandbits(32))) for t in tasks]
-    attack_at = sorted(rng.sample(range(total // 10, max(total // 10 + 1, total - 50)), min(attacks, max(1, total - 60))))
+    attack_at = sorted(
+        rng.sample(
+            range(total // 10, max(total // 10 + 1, total - 50)), min(attacks, max(1, total - 60))
+        )
+    )
     chosen = [SCENARIOS[i % len(SCENARIOS)] for i in range(attacks)]
     rng.shuffle(chosen)
     emitted = 0
@@ -49,7 +55,14 @@ def stream(total: int, attacks: int, seed: int = 7, prefix: str = "evt") -> Iter
             task = rng.choice(tasks)
             for event in build(builder, task, rng):
                 emitted += 1
-                yield event, {"uid": event["metadata"]["uid"], "scenario": f"{scen_id}-{next_attack}", "expected": ftype}
+                yield (
+                    event,
+                    {
+                        "uid": event["metadata"]["uid"],
+                        "scenario": f"{scen_id}-{next_attack}",
+                        "expected": ftype,
+                    },
+                )
             next_attack += 1
             continue
         i = rng.randrange(len(tasks))
@@ -57,9 +70,11 @@ def stream(total: int, attacks: int, seed: int = 7, prefix: str = "evt") -> Iter
         yield next(gens[i]), None
 
 
-def generate(out: Path, labels: Path | None, total: int, attacks: int, seed: int) -> tuple[int, int]:
+def generate(
+    out: Path, labels: Path | None, total: int, attacks: int, seed: int
+) -> tuple[int, int]:
     n_events = n_labels = 0
-    with out.open("wb") as fh, (labels.open("wb") if labels else open("/dev/null", "wb")) as lh:
+    with out.open("wb") as fh, labels.open("wb") if labels else open("/dev/null", "wb") as lh:
         for event, label in stream(total, attacks, seed):
             fh.write(orjson.dumps(event) + b"\n")
             n_events += 1
@@ -77,7 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-o", "--output", type=Path, default=events_path())
     parser.add_argument("--labels", type=Path, default=None)
     args = parser.parse_args(argv)
-    labels = args.labels if args.labels else (labels_path() if args.output == events_path() else None)
+    labels = (
+        args.labels if args.labels else (labels_path() if args.output == events_path() else None)
+    )
     n, k = generate(args.output, labels, args.events, args.attacks, args.seed)
     print(f"wrote {n} events ({k} attack events) to {args.output}")
 

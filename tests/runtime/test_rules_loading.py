@@ -1,0 +1,135 @@
+"""Loading Falco-format rules files: lists, macros, append/override, exceptions, skips, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecsguard.runtime import load_engine
+from ecsguard.runtime.examples import build_event
+
+FALCO_STYLE = """
+- required_engine_version: 0.57.0
+- list: shell_binaries
+  items: [bash, sh]
+- list: shell_binaries
+  items: [zsh]
+  override:
+    items: append
+- macro: spawned_process
+  condition: (evt.type in (execve, execveat) and evt.dir=<)
+- macro: container
+  condition: (container.id != host)
+- macro: user_known_shell_spawn_activities
+  condition: (never_true)
+- macro: never_true
+  condition: (evt.num=0)
+- rule: Terminal shell in container
+  desc: A shell was used as the entrypoint/exec point into a container with an attached terminal.
+  condition: >
+    spawned_process and container
+    and proc.name in (shell_binaries)
+    and proc.tty != 0
+  output: A shell was spawned in a container with an attached terminal (user=%user.name %container.name)
+  priority: NOTICE
+  tags: [maturity_stable, container, shell, mitre_execution, T1059]
+- rule: Shell under custom parent
+  desc: shells
+  condition: spawned_process and proc.name in (shell_binaries) and proc.pname = myapp
+  output: "shell %proc.name under %proc.pname"
+  priority: WARNING
+  exceptions:
+    - name: known_scripts
+      fields: [proc.name, proc.cmdline]
+      comps: [=, startswith]
+      values:
+        - [sh, "sh /opt/ok.sh"]
+- rule: Shell under custom parent
+  condition: and not proc.cmdline contains "--safe"
+  append: true
+- rule: Kubernetes only
+  desc: uses a field we do not provide
+  condition: k8s.ns.name = default and spawned_process
+  output: x
+  priority: INFO
+- rule: Disabled one
+  desc: off
+  condition: spawned_process
+  output: x
+  priority: INFO
+  enabled: false
+"""
+
+
+def _exec(name: str, cmd: str, parent: str = "myapp", tty: int = 0) -> dict[str, object]:
+    return build_event(
+        {
+            "class_uid": 1007,
+            "process": {"name": name, "cmd_line": cmd, "tty": tty},
+            "actor": {"process": {"name": parent}},
+        }
+    )
+
+
+def test_falco_style_file_loads_and_matches(tmp_path: Path) -> None:
+    rules = tmp_path / "falco_rules.yaml"
+    rules.write_text(FALCO_STYLE)
+    engine = load_engine([rules], include_default=False)
+    assert engine.problems == []
+    names = [r.rule.name for r in engine.rules]
+    assert names == ["Terminal shell in container", "Shell under custom parent"]
+    assert any("k8s.ns.name" in w and "1 rule" in w for w in engine.program.warnings)
+    # appended list item, macros, exceptions and appended condition all apply
+    assert [a.rule_id for a in engine.process(_exec("zsh", "zsh -i"))] == []  # held by aggregation
+    hits = [a.rule_id for a in engine.flush()]
+    assert hits == ["falco.shell_under_custom_parent"]
+    assert not engine.process(_exec("sh", "sh /opt/ok.sh --x")) and not engine.flush()
+    assert not engine.process(_exec("sh", "sh run --safe")) and not engine.flush()
+    engine.process(_exec("bash", "bash", parent="sshd", tty=34816))
+    assert [a.title for a in engine.flush()] == ["Terminal shell in container"]
+
+
+def test_override_replace_and_enable(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(FALCO_STYLE)
+    (tmp_path / "b.yaml").write_text(
+        "- rule: Terminal shell in container\n  enabled: false\n"
+        "- rule: Shell under custom parent\n  condition: spawned_process and proc.name = never\n"
+        "  override:\n    condition: replace\n"
+    )
+    engine = load_engine([tmp_path], include_default=False)
+    assert [r.rule.name for r in engine.rules] == ["Shell under custom parent"]
+    assert "proc.name = never" in engine.rules[0].rule.condition
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "- rule: Broken\n  desc: x\n  condition: proc.name = bash and (proc.pid > 1\n  output: x\n  priority: INFO\n"
+        "- rule: Fine\n  desc: x\n  condition: proc.name = ok\n  output: x\n  priority: INFO\n"
+    )
+    engine = load_engine([bad], include_default=False)
+    assert [r.rule.name for r in engine.rules] == ["Fine"]
+    (problem,) = engine.problems
+    assert (problem.file, problem.line) == (str(bad), 3)
+    assert problem.col == 14 + len("proc.name = bash and (proc.pid > 1")
+    assert "expected ')'" in str(problem)
+
+
+def test_yaml_error_and_undefined_macro(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("- rule: X\n  condition: [unclosed\n")
+    (tmp_path / "b.yaml").write_text(
+        "- rule: Y\n  desc: y\n  condition: spawned and proc.name = x\n  output: y\n  priority: INFO\n"
+    )
+    engine = load_engine([tmp_path], include_default=False)
+    messages = sorted(str(p) for p in engine.problems)
+    assert messages[0].startswith(f"{tmp_path / 'a.yaml'}:") and "YAML syntax error" in messages[0]
+    assert (
+        messages[1].startswith(f"{tmp_path / 'b.yaml'}:3:14:")
+        and "undefined macro 'spawned'" in messages[1]
+    )
+
+
+def test_user_rules_extend_shipped_rules(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("- rule: Offensive security tool launched\n  enabled: false\n")
+    engine = load_engine([extra])
+    assert "ecsguard.exec.offensive_tool" not in {r.rule.id for r in engine.rules}
