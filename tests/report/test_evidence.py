@@ -128,3 +128,22 @@ def test_ownership_overrides_reach_the_pack(snapshot_result: ScanResult) -> None
     req = _req(_pack(snapshot_result), "6.3.3")
     assert req.ownership == "shared"
     assert req.launch_types == {"fargate": "shared", "ec2": "customer"}
+
+
+def test_launch_type_resolves_ownership(snapshot_result: ScanResult) -> None:
+    framework = get_framework("pci-dss-4.0")
+    fargate = build_evidence_pack(snapshot_result, framework, launch_type="fargate", today=TODAY)
+    isolation = _req(fargate, "2.2.3")
+    assert (isolation.ownership, isolation.status) == ("aws", "inherited")
+    assert fargate.framework["launch_type"] == "fargate"
+    ec2 = build_evidence_pack(snapshot_result, framework, launch_type="ec2", today=TODAY)
+    assert _req(ec2, "2.2.3").ownership == "customer"
+    assert _req(ec2, "2.2.3").status != "inherited"
+
+
+def test_scan_notes_explain_checks_that_did_not_run(snapshot_result: ScanResult) -> None:
+    snapshot_result.notes = ["elbv2.load_balancer.waf: not applicable for cloudformation"]
+    pack = build_evidence_pack(snapshot_result, get_framework("pci-dss-4.0"), today=TODAY)
+    assert _req(pack, "6.4.2").gaps == [
+        "elbv2.load_balancer.waf: not applicable for cloudformation (not evaluated)"
+    ]

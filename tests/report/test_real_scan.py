@@ -18,6 +18,7 @@ from ecsguard.config import Config
 from ecsguard.frameworks import load_frameworks
 from ecsguard.posture.result import ScanResult
 from ecsguard.posture.run import RunRequest, run_scan
+from ecsguard.redact import secret_kind, secret_name
 from ecsguard.report import FORMATS, render
 from ecsguard.report.evidence import build_evidence_pack
 from ecsguard.report.html import render_evidence_html
@@ -25,8 +26,24 @@ from ecsguard.sample import load_snapshot, snapshot_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "tests" / "loaders" / "data" / "estate.yaml"
-# Values planted in the sample estate's environment variables; no output may carry them.
-PLANTED = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "tok-sample-1")
+
+
+def _planted() -> list[str]:
+    """Secret values the sample estate plants in environment variables (found, not assumed)."""
+    found: list[str] = []
+    for region in load_snapshot()["regions"].values():
+        for task_definition in region["ecs"]["taskDefinitions"]:
+            for container in task_definition.get("containerDefinitions", []):
+                for variable in container.get("environment", []):
+                    value = str(variable.get("value", ""))
+                    if len(value) >= 8 and (
+                        secret_name(variable.get("name")) or secret_kind(value)
+                    ):
+                        found.append(value)
+    return found
+
+
+PLANTED = _planted()
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +58,8 @@ def template_result() -> ScanResult:
     return run_scan(inventory, Config(), RunRequest())
 
 
-def test_planted_secrets_are_really_in_the_sample() -> None:
-    text = json.dumps(load_snapshot())
-    assert all(value in text for value in PLANTED)
+def test_the_sample_plants_secrets() -> None:
+    assert len(PLANTED) >= 2  # else the leak tests below prove nothing
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

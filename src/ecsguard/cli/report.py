@@ -30,6 +30,11 @@ from ecsguard.posture.result import Finding, ScanResult
 )
 @click.option("--attestations", type=click.Path(dir_okay=False), help="Manual attestations YAML.")
 @click.option(
+    "--launch-type",
+    type=click.Choice(["fargate", "ec2"]),
+    help="Resolve ownership for an estate that runs only on this launch type.",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False),
@@ -47,6 +52,7 @@ def report(
     output: str,
     fmt: str | None,
     attestations: str | None,
+    launch_type: str | None,
     config_path: str | None,
     scope_path: str | None,
 ) -> None:
@@ -64,7 +70,9 @@ def report(
     scope = _read_json(scope_path) if scope_path else None
     if scope is not None and not isinstance(scope, dict):
         raise InputError(str(scope_path), None, "not a scope report (expected a JSON object)")
-    pack = build_evidence_pack(result, framework, attestations=attested, scope_report=scope)
+    pack = build_evidence_pack(
+        result, framework, attestations=attested, scope_report=scope, launch_type=launch_type
+    )
     chosen = fmt or ("json" if output.endswith(".json") else "html")
     if chosen == "json":
         text = orjson.dumps(pack.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"

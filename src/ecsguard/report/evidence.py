@@ -94,6 +94,18 @@ class EvidencePack(msgspec.Struct, kw_only=True):
         return doc
 
 
+class PackContext(msgspec.Struct, kw_only=True):
+    """What every requirement of one pack is judged against."""
+
+    by_check: dict[str, list[Finding]]
+    today: dt.date
+    scope_summary: dict[str, Any] | None = None
+    launch_type: str | None = None
+    # check id -> why it produced no result (from the scan's notes, e.g. "not applicable for
+    # cloudformation"), so an assessor reads a reason rather than a bare "not evaluated".
+    not_run: dict[str, str] = {}
+
+
 def build_evidence_pack(
     result: ScanResult,
     framework: Framework,
@@ -101,14 +113,20 @@ def build_evidence_pack(
     attestations: Iterable[Attestation] = (),
     scope_report: dict[str, Any] | None = None,
     today: dt.date | None = None,
+    launch_type: str | None = None,
 ) -> EvidencePack:
-    """Assemble the pack; ``today`` decides which attestations have expired."""
-    day = today or dt.datetime.now(dt.UTC).date()
-    by_check = _findings_by_check(result.results)
+    """Assemble the pack; ``today`` decides which attestations have expired; ``launch_type``
+    (fargate|ec2) resolves ownership where the two differ."""
+    context = PackContext(
+        by_check=_findings_by_check(result.results),
+        today=today or dt.datetime.now(dt.UTC).date(),
+        scope_summary=summarise_scope(scope_report) if scope_report is not None else None,
+        launch_type=launch_type,
+        not_run=_reasons_not_run(result.notes),
+    )
     attested = _attestations_by_requirement(attestations, framework.id)
-    scope_summary = summarise_scope(scope_report) if scope_report is not None else None
     requirements = [
-        requirement_evidence(req, by_check, attested.get(req.id, []), scope_summary, day)
+        requirement_evidence(req, attested.get(req.id, []), context)
         for req in framework.requirements
     ]
     counts = Counter(req.status for req in requirements)
@@ -118,6 +136,7 @@ def build_evidence_pack(
             "name": framework.name,
             "version": framework.version,
             "source": framework.source,
+            "launch_type": launch_type or "any",
         },
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool_version=result.tool_version,
@@ -133,24 +152,27 @@ def build_evidence_pack(
 
 
 def requirement_evidence(
-    req: Requirement,
-    by_check: dict[str, list[Finding]],
-    attestations: Sequence[Attestation],
-    scope_summary: dict[str, Any] | None,
-    today: dt.date,
+    req: Requirement, attestations: Sequence[Attestation], context: PackContext
 ) -> RequirementEvidence:
-    checks = [_check_evidence(m.check, m.provenance, by_check.get(m.check, [])) for m in req.checks]
-    attests = [_attestation_evidence(a, today) for a in attestations]
-    gaps = _gaps(req, checks, attests, scope_summary)
+    scope_summary = context.scope_summary
+    checks = [
+        _check_evidence(m.check, m.provenance, context.by_check.get(m.check, []))
+        for m in req.checks
+    ]
+    attests = [_attestation_evidence(a, context.today) for a in attestations]
+    gaps = _gaps(req, checks, attests, context)
     scope_gaps = scope_problems(scope_summary) if (req.scope and scope_summary) else []
+    ownership = req.ownership_for(context.launch_type)
     status = _status(req, checks, attests, scope_summary)
     if scope_gaps and status == "pass":
         status = "scope-review"  # the attested scope disagrees with what the engine computed
+    if ownership == "aws" and status not in ("fail", "error"):
+        status = "inherited"  # AWS's side of the model: evidenced by AWS's own attestation
     return RequirementEvidence(
         id=req.id,
         title=req.title,
         section=req.section,
-        ownership=req.ownership,
+        ownership=ownership,
         launch_types={str(k): str(v) for k, v in req.launch_types.items()},
         status=status,
         checks=checks,
@@ -248,8 +270,6 @@ def _status(
     if req.manual and not any(a.status == "valid" for a in attests):
         return "attestation-expired" if attests else "needs-attestation"
     evaluated = any(c.passed or c.suppressed for c in checks)
-    if req.ownership == "aws" and not req.checks:
-        return "inherited"
     if req.checks and not evaluated and not req.manual:
         return "scope-review" if (req.scope and scope_summary) else "not-evaluated"
     if not req.checks and not req.manual:
@@ -261,7 +281,7 @@ def _gaps(
     req: Requirement,
     checks: list[CheckEvidence],
     attests: list[AttestationEvidence],
-    scope_summary: dict[str, Any] | None,
+    context: PackContext,
 ) -> list[str]:
     gaps: list[str] = []
     for check in checks:
@@ -272,7 +292,8 @@ def _gaps(
         if check.suppressed:
             gaps.append(f"{check.check_id}: {check.suppressed} failure(s) suppressed as accepted")
         if not check.resources:
-            gaps.append(f"{check.check_id}: no results in the input (not evaluated)")
+            reason = context.not_run.get(check.check_id, "no results in the input")
+            gaps.append(f"{check.check_id}: {reason} (not evaluated)")
     if req.manual and not any(a.status == "valid" for a in attests):
         expired = [a for a in attests if a.status == "expired"]
         gaps.append(
@@ -280,9 +301,18 @@ def _gaps(
             if expired
             else "no manual attestation (owner, date, evidence link, expiry)"
         )
-    if req.scope and scope_summary is None:
+    if req.scope and context.scope_summary is None:
         gaps.append("no scope report attached (run `ecsguard scope --format json`, pass --scope)")
     return gaps
+
+
+def _reasons_not_run(notes: Iterable[str]) -> dict[str, str]:
+    reasons: dict[str, str] = {}
+    for note in notes:
+        check_id, sep, reason = note.partition(": ")
+        if sep and "." in check_id and " " not in check_id:
+            reasons[check_id] = reason
+    return reasons
 
 
 def summarise_scope(scope_report: dict[str, Any]) -> dict[str, Any]:
