@@ -139,3 +139,30 @@ def test_frameworks_lists_shipped_frameworks(capsys: pytest.CaptureFixture[str])
     code, out, _ = _run(["frameworks", "pci"], capsys)
     assert "12.5.2" in out and "fargate: aws" in out
     assert "- ecs.service.no_public_ip [securityhub]" in out
+
+
+def test_report_scans_raw_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ecsguard.sample import snapshot_path
+
+    template = Path(__file__).resolve().parents[1] / "loaders" / "data" / "estate.yaml"
+    for source in (snapshot_path(), template):
+        out = tmp_path / "pack.json"
+        code, _, err = _run(
+            [
+                "report",
+                str(source),
+                "--framework",
+                "pci",
+                "--launch-type",
+                "fargate",
+                "-o",
+                str(out),
+            ],
+            capsys,
+        )
+        assert (code, err) == (0, ""), source
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        assert doc["summary"]["findings"]["fail"] > 0
+        assert doc["framework"]["launch_type"] == "fargate"
+        checks = {c["check_id"] for r in doc["requirements"] for c in r["checks"] if c["resources"]}
+        assert "ecs.task_definition.no_privileged_containers" in checks
