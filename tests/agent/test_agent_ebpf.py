@@ -256,7 +256,10 @@ def test_python_reverse_shell(agent: Agent) -> None:
     assert connect["connection_info"] == {"protocol_name": "TCP", "direction_id": 2}
     _checks_process(connect["actor"]["process"], "python3", shell.pid)
     child = agent.event(
-        lambda e: e["class_uid"] == 1007 and e["process"]["parent_process"]["pid"] == shell.pid
+        lambda e: (
+            e["class_uid"] == 1007
+            and e["process"].get("parent_process", {}).get("pid") == shell.pid
+        )
     )
     assert child["process"]["file"]["path"] in (
         "/bin/sh",
