@@ -152,3 +152,24 @@ def test_bad_ownership_names_the_line() -> None:
         parse_framework(text, "bad.yaml")
     assert caught.value.place == "line 10"
     assert "ownership" in caught.value.message
+
+
+ID_FORMS = {
+    "pci-dss-4.0": r"\d{1,2}(\.\d+){1,3}",
+    "hipaa-security-rule": r"164\.3(08|12)\([a-e]\)(\(\d\))?(\((i|ii|iii|iv|v)\))?(\([A-D]\))?",
+    "nist-800-53-r5": r"[A-Z]{2}-\d{1,2}(\(\d{1,2}\))?",
+    "aws-fsbp": r"(ECS|ECR|EFS|ELB|EC2|KMS|GuardDuty|CloudWatch)\.\d{1,2}",
+    "cis-aws-foundations-5.0": r"\d(\.\d+){1,2}",
+}
+
+
+@pytest.mark.parametrize("framework_id", sorted(ID_FORMS))
+def test_requirement_ids_have_their_framework_s_form(framework_id: str) -> None:
+    import re
+
+    form = re.compile(ID_FORMS[framework_id])
+    framework = get_framework(framework_id)
+    bad = [r.id for r in framework.requirements if not form.fullmatch(r.id)]
+    assert bad == []
+    sections = {r.section for r in framework.requirements}
+    assert all(section.strip() for section in sections)
