@@ -106,12 +106,9 @@ def _task_set(lid: str, props: Item) -> Item:
 
 
 def _associations(out: Translated, ctx: Context, lid: str, props: Item) -> None:
-    clusters = {k: v for k, (kind, v) in out.primary.items() if kind == "AWS::ECS::Cluster"}
     target = out.find(props.get("Cluster"), "AWS::ECS::Cluster")
     if target is not None:
         cfn_ecs.add_associations({str(props.get("Cluster")): target}, props)
-    else:
-        cfn_ecs.add_associations(clusters, props)
 
 
 def _rotation(out: Translated, ctx: Context, lid: str, props: Item) -> None:

@@ -330,7 +330,9 @@ def rds_instance(rid: str, values: Item) -> Item:
 
 
 def sqs_queue(rid: str, values: Item) -> Item:
-    out: Item = {"QueueUrl": rid, "QueueArn": rid, **pick(values, {"name": "QueueName"})}
+    url = values.get("url")
+    out: Item = {"QueueUrl": url if isinstance(url, str) and url else rid, "QueueArn": rid}
+    out.update(pick(values, {"name": "QueueName"}))
     attrs: Item = {}
     for tf, api in (
         ("kms_master_key_id", "KmsMasterKeyId"),
