@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 fuzz: $(STAMP)
-	ECSGUARD_FUZZ_EXAMPLES=200000 $(BIN)/python -m pytest -q tests/fuzz
+	ECSGUARD_FUZZ_EXAMPLES=100000 ECSGUARD_FUZZ_RUNS=1000000 $(BIN)/python -m pytest -q -n 2 tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
