@@ -19,6 +19,8 @@ with atheris.instrument_imports():
     from ecsguard.runtime.language import LanguageError, parse_condition
     from ecsguard.sources.base import parse_json_event
 
+import contextlib
+
 import orjson
 
 ENGINE = None
@@ -57,10 +59,8 @@ def condition(data: bytes) -> None:
     text = _text(data)
     if text is None:
         return
-    try:
+    with contextlib.suppress(LanguageError):
         parse_condition(text)
-    except LanguageError:
-        pass
 
 
 TARGETS = {
