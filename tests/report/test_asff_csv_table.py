@@ -114,8 +114,11 @@ def test_table_groups_by_severity_and_strips_terminal_escapes(snapshot_result: S
 
 
 def test_table_respects_framework_selection(snapshot_result: ScanResult) -> None:
-    text = render(snapshot_result, "table", frameworks=["hipaa-security-rule"], width=160)
-    assert "hipaa-security-rule" in text and "pci-dss-4.0)" not in text
+    for chosen in ("hipaa-security-rule", "hipaa"):  # aliases work as on the command line
+        text = render(snapshot_result, "table", frameworks=[chosen], width=160)
+        assert "(hipaa-security-rule)" in text and "pci-dss-4.0)" not in text
+    csv_text = render(snapshot_result, "csv", frameworks=["pci"])
+    assert "pci-dss-4.0 7.2.1" in csv_text and "nist-800-53-r5" not in csv_text
 
 
 def test_every_format_renders_and_unknown_format_is_usage_error(iac_result: ScanResult) -> None:

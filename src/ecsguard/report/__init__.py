@@ -46,6 +46,11 @@ def render(
     target = FORMATS.get(fmt)
     if target is None:
         raise UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if frameworks:
+        from ecsguard.frameworks import get_framework
+
+        # Accept aliases (`pci`, `hipaa`) as `--framework` does; findings key by canonical id.
+        frameworks = list(dict.fromkeys(get_framework(fw).id for fw in frameworks))
     renderer: Renderer = getattr(importlib.import_module(target[0]), target[1])
     return renderer(result, frameworks=frameworks, **options)
 

@@ -69,7 +69,7 @@ def _event(
             "version": OCSF_VERSION,
             "product": product,
             "profiles": ["cloud"],
-            "uid": finding.id,
+            "uid": f"{finding.id}-{millis}",  # one per emitted event; finding_info.uid is stable
             "event_code": finding.check_id,
         },
         "finding_info": {
