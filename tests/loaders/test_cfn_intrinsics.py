@@ -103,8 +103,21 @@ def test_no_value_drops_key_and_list_item() -> None:
 
 
 def test_sub_string_form() -> None:
-    text = '  Image: !Sub "${AWS::Partition}/${Env}:${Port}/${Key.Arn}/${!Literal}"'
-    assert container(cfn(text))["image"] == "aws/prod:8080/Key/${Literal}"
+    text = '  Image: !Sub "${AWS::Partition}/${Env}:${Port}/${Logs}/${!Literal}"'
+    assert container(cfn(text))["image"] == "aws/prod:8080//ecs/app/${Literal}"
+
+
+def test_ids_known_after_deployment_are_not_spliced_into_strings() -> None:
+    # CDK builds image URIs this way: the repository ARN exists only after deployment.
+    image = (
+        '  Image: !Join ["", [!Select [4, !Split [":", !GetAtt Key.Arn]], ".dkr.ecr.", '
+        "!Ref AWS::Region]]\n"
+        '  User: !Sub "arn:aws:kms:::key/${Key}"\n'
+        "  Hostname: !Base64 {Ref: Key}"
+    )
+    td = task(cfn(image, {"AWS::Region": "us-east-1"}))
+    for field in ("image", "user", "hostname"):
+        assert td.is_unknown(f"containerDefinitions[0].{field}")
 
 
 def test_sub_list_form_and_unknown_part() -> None:

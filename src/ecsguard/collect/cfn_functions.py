@@ -22,6 +22,27 @@ if TYPE_CHECKING:
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+class ResourceId(str):
+    """A logical id standing in for an id or ARN that exists only after deployment.
+
+    Kept as is it links records; spliced into a longer string (an ARN built with ``Fn::Sub``,
+    an image URI cut out of a repository ARN) it would be a made-up value, so that is unknown.
+    """
+
+    __slots__ = ()
+
+
+def _spliced(value: Any) -> Unknown | None:
+    if isinstance(value, ResourceId):
+        return Unknown(f"built from {value}'s id, known only after deployment")
+    if isinstance(value, list):
+        for item in value:
+            found = _spliced(item)
+            if found:
+                return found
+    return None
+
+
 def truth(value: Any) -> Any:
     if isinstance(value, Unknown | bool):
         return value
@@ -74,6 +95,8 @@ def _fn_join(ctx: Context, value: Any, place: str, depth: int) -> Any:
         return _any_unknown(items)
     if not isinstance(items, list) or not isinstance(delim, str):
         raise InputError(ctx.source, place, "Fn::Join takes [delimiter, [values]]")
+    if len(items) > 1 and _spliced(items):
+        return _spliced(items)
     return delim.join(_scalar_text(item, ctx, place) for item in items)
 
 
@@ -100,8 +123,8 @@ def _fn_select(ctx: Context, value: Any, place: str, depth: int) -> Any:
 
 def _fn_split(ctx: Context, value: Any, place: str, depth: int) -> Any:
     delim, text = _args(ctx, value, place, depth, 2, "Fn::Split")
-    if isinstance(text, Unknown):
-        return text
+    if isinstance(text, Unknown) or _spliced(text):
+        return _spliced(text) or text
     if not isinstance(text, str) or not isinstance(delim, str) or not delim:
         raise InputError(ctx.source, place, "Fn::Split takes [delimiter, string]")
     return text.split(delim)
@@ -127,8 +150,8 @@ def _fn_sub(ctx: Context, value: Any, place: str, depth: int) -> Any:
             found = ctx.get_att(name.split(".", 1), place)
         else:
             found = ctx.ref(name, place)
-        if isinstance(found, Unknown) or _any_unknown(found):
-            unknowns.append(_any_unknown(found) or Unknown(name))
+        if isinstance(found, Unknown) or _any_unknown(found) or _spliced(found):
+            unknowns.append(_any_unknown(found) or _spliced(found) or Unknown(name))
             return ""
         return _scalar_text(found, ctx, place)
 
@@ -164,6 +187,8 @@ def _fn_find_in_map(ctx: Context, value: Any, place: str, depth: int) -> Any:
 
 def _fn_base64(ctx: Context, value: Any, place: str, depth: int) -> Any:
     text = ctx.resolve(value, place, depth)
+    if _spliced(text):
+        return _spliced(text)
     if not isinstance(text, str):
         return text if isinstance(text, Unknown) else Unknown("Fn::Base64 of a non-string")
     return base64.b64encode(text.encode()).decode()

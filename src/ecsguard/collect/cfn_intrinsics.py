@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecsguard.collect.cfn_functions import FUNCTIONS, truth
+from ecsguard.collect.cfn_functions import FUNCTIONS, ResourceId, truth
 from ecsguard.errors import InputError
 from ecsguard.model import Unknown
 
@@ -131,7 +131,7 @@ class Context:
             literal = props.get(prop) if isinstance(props, dict) else None
             if isinstance(literal, str):
                 return literal
-        return logical_id
+        return ResourceId(logical_id)
 
     def get_att(self, args: Any, place: str) -> Any:
         if isinstance(args, str):
@@ -142,7 +142,7 @@ class Context:
         if logical_id not in self.resources:
             return Unknown(f"Fn::GetAtt {logical_id} is not a resource of this template")
         if isinstance(attr, str) and _is_identity(attr):
-            return logical_id
+            return ResourceId(logical_id)
         return Unknown(f"{logical_id}.{attr} is known only after deployment")
 
 

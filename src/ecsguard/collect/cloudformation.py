@@ -15,6 +15,7 @@ from typing import Any
 from ecsguard.collect import cfn_attach as attach
 from ecsguard.collect import cfn_ecs, cfn_network, cfn_services
 from ecsguard.collect.cfn_coerce import coerce
+from ecsguard.collect.cfn_functions import ResourceId
 from ecsguard.collect.cfn_intrinsics import Context
 from ecsguard.collect.cfn_yaml import parse_json, parse_yaml
 from ecsguard.errors import InputError
@@ -127,7 +128,7 @@ def load(
         builder.add(
             section,
             key,
-            coerce(item, cls),
+            coerce(_plain(item), cls),
             source=source,
             place=f"Resources.{lid}",
             region=region,
@@ -135,7 +136,20 @@ def load(
             given_id=lid,
         )
     for lid, record in items.rules:
-        builder.add("ec2", "securityGroupRules", record, source=source, place=f"Resources.{lid}")
+        builder.add(
+            "ec2", "securityGroupRules", _plain(record), source=source, place=f"Resources.{lid}"
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Resolved references as plain strings (records hold nothing but API-shaped data)."""
+    if isinstance(value, ResourceId):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _translate_all(ctx: Context) -> attach.Translated:
