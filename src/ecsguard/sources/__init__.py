@@ -48,6 +48,8 @@ def _load(target: str, what: str, spec: str) -> Any:
 def open_source(spec: str, **options: Any) -> EventSource:
     """The source for a spec string (see ``split_spec``); raises UsageError on an unknown scheme."""
     scheme, _ = split_spec(spec)
+    if "://" in spec and not spec.startswith(("nats://", "tls://")):
+        scheme = spec.split("://", 1)[0]
     target = SOURCES.get(scheme)
     if target is None:
         raise UsageError(f"unknown source scheme in {spec!r}; known: {', '.join(sorted(SOURCES))}")
