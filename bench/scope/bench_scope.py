@@ -1,6 +1,9 @@
 """Scope benchmark: a generated estate of N services, N/2.5 security groups and 10 rules per
-group (5,000 / 2,000 / 20,000 at scale 1), scoped at scale 1 and 2; prints seconds and the
-ratio of the doubled run to the base run (target: < 10 s, ratio < 2.5).
+group (5,000 / 2,000 / 20,000 at scale 1) spread over VPCs of 1,000 services and 40 subnets
+each, scoped at scale 1 and 2; prints seconds and the ratio of the doubled run to the base
+run (target: < 10 s, ratio < 2.5). Rules: 75% group references, 20% subnet CIDRs, 3%
+0.0.0.0/0 (public entry), 2% VPC-wide CIDRs; egress: all to 0.0.0.0/0 plus one reference;
+5% of services declared CHD.
 
     .venv/bin/python bench/scope/bench_scope.py [--scale 1.0]
 """
@@ -20,7 +23,9 @@ ACCT = "111122223333"
 REGION = "us-east-1"
 
 
-def _perm(proto: str, port: int | None, cidr: str | None = None, group: str | None = None) -> dict[str, Any]:
+def _perm(
+    proto: str, port: int | None, cidr: str | None = None, group: str | None = None
+) -> dict[str, Any]:
     item: dict[str, Any] = {"IpProtocol": proto, "IpRanges": [{"CidrIp": cidr}] if cidr else [], "Ipv6Ranges": [],
                             "PrefixListIds": [], "UserIdGroupPairs": [{"GroupId": group}] if group else []}  # fmt: skip
     if port is not None:
@@ -31,7 +36,7 @@ def _perm(proto: str, port: int | None, cidr: str | None = None, group: str | No
 def estate(services: int, seed: int = 7) -> dict[str, Any]:
     rnd = random.Random(seed)
     n_sg = max(2, int(services / 2.5))
-    n_vpc = max(1, services // 2500)
+    n_vpc = max(1, services // 1000)  # a larger estate has more VPCs of the same shape
     subnets: list[tuple[str, str, str]] = []
     vpcs = []
     for v in range(n_vpc):
@@ -54,8 +59,19 @@ def estate(services: int, seed: int = 7) -> dict[str, Any]:
                 ingress.append(_perm("tcp", 443, cidr="0.0.0.0/0"))
             else:
                 ingress.append(_perm("tcp", port, cidr=f"10.{g % n_vpc}.0.0/16"))
-        egress = [_perm("-1", None, cidr="0.0.0.0/0"), _perm("tcp", 443, group=f"sg-{rnd.randrange(n_sg):06d}")]
-        sgs.append({"GroupId": f"sg-{g:06d}", "GroupName": f"sg{g}", "VpcId": vpc, "IpPermissions": ingress, "IpPermissionsEgress": egress})
+        egress = [
+            _perm("-1", None, cidr="0.0.0.0/0"),
+            _perm("tcp", 443, group=f"sg-{rnd.randrange(n_sg):06d}"),
+        ]
+        sgs.append(
+            {
+                "GroupId": f"sg-{g:06d}",
+                "GroupName": f"sg{g}",
+                "VpcId": vpc,
+                "IpPermissions": ingress,
+                "IpPermissionsEgress": egress,
+            }
+        )
     svcs, tds = [], []
     for i in range(services):
         fam = f"svc{i}"
@@ -67,12 +83,22 @@ def estate(services: int, seed: int = 7) -> dict[str, Any]:
                                               "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": f"/ecs/{i % 50}"}}}]})  # fmt: skip
         v = rnd.randrange(n_vpc)
         nets = [s for s in subnets if s[1] == f"vpc-{v:04d}"]
-        groups = sorted({f"sg-{rnd.randrange(v, n_sg, n_vpc):06d}" for _ in range(rnd.choice([1, 1, 2]))})
+        groups = sorted(
+            {f"sg-{rnd.randrange(v, n_sg, n_vpc):06d}" for _ in range(rnd.choice([1, 1, 2]))}
+        )
         svcs.append({"serviceArn": f"arn:aws:ecs:{REGION}:{ACCT}:service/c{i % 20}/{fam}", "serviceName": fam,
                      "clusterArn": f"arn:aws:ecs:{REGION}:{ACCT}:cluster/c{i % 20}", "taskDefinition": td_arn,
                      "launchType": "FARGATE", "desiredCount": 2, "tags": [{"key": "pci:chd", "value": chd}],
                      "networkConfiguration": {"awsvpcConfiguration": {"subnets": [rnd.choice(nets)[0]], "securityGroups": groups}}})  # fmt: skip
-    roles = [{"RoleName": f"role{r}", "Arn": f"arn:aws:iam::{ACCT}:role/role{r}", "RolePolicyList": [], "AttachedPolicies": []} for r in range(300)]
+    roles = [
+        {
+            "RoleName": f"role{r}",
+            "Arn": f"arn:aws:iam::{ACCT}:role/role{r}",
+            "RolePolicyList": [],
+            "AttachedPolicies": [],
+        }
+        for r in range(300)
+    ]
     return {"ecsguard_snapshot": 1, "account_id": ACCT, "regions": {REGION: {
         "ecs": {"clusters": [{"clusterArn": f"arn:aws:ecs:{REGION}:{ACCT}:cluster/c{c}", "clusterName": f"c{c}"} for c in range(20)],
                 "services": svcs, "taskDefinitions": tds},
@@ -104,7 +130,10 @@ def main() -> None:
     results = []
     for n in (base, base * 2):
         load, took, report = run(n)
-        rules = sum(len(sg["IpPermissions"]) + len(sg["IpPermissionsEgress"]) for sg in estate(n)["regions"][REGION]["ec2"]["securityGroups"])
+        rules = sum(
+            len(sg["IpPermissions"]) + len(sg["IpPermissionsEgress"])
+            for sg in estate(n)["regions"][REGION]["ec2"]["securityGroups"]
+        )
         reach = sum(1 for e in report["edges"] if e["type"] == "can_reach")
         print(f"services={n} security_groups={int(n / 2.5)} rules={rules} load={load:.2f}s scope={took:.2f}s "
               f"components={len(report['components'])} can_reach_edges={reach} summary={report['summary']}")  # fmt: skip

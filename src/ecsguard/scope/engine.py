@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from ecsguard.model import Inventory
@@ -37,6 +38,22 @@ def compute_scope(
     flows: list[Flow] | None = None,
 ) -> dict[str, Any]:
     """The scope report (DESIGN §3.4) of ``inv`` as a JSON-ready dict."""
+    # Many small, acyclic objects: the cyclic collector only costs time here.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(inv, policy, overrides, flows)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(
+    inv: Inventory,
+    policy: ScopePolicy | None,
+    overrides: dict[str, Declaration] | None,
+    flows: list[Flow] | None,
+) -> dict[str, Any]:
     policy = policy or ScopePolicy()
     flows = flows or []
     sg = ScopeGraph()

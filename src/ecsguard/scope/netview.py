@@ -36,7 +36,7 @@ class NetView:
                         _ps=reach.ports,
                         evidence=list(reach.evidence),
                         mode=reach.mode,
-                        ports=P.label(reach.ports),
+                        ports=reach.label,
                     )
                 else:
                     if P.subtract(reach.ports, data["_ps"]):

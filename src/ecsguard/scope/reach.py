@@ -26,6 +26,7 @@ class Reach:
     ports: P.PortSet
     evidence: list[str]
     mode: str = "local"  # local | peering | tgw
+    label: str = ""
 
 
 @dataclass
@@ -46,6 +47,21 @@ class Peer:
     ranges: tuple[tuple[int, Range], ...]
     world: bool
     unresolved: str = ""
+
+    @property
+    def ports(self) -> P.PortSet:
+        return _PORTS(self.rule.protocol, self.rule.from_port, self.rule.to_port)
+
+
+_port_cache: dict[tuple[str, int, int], P.PortSet] = {}
+
+
+def _PORTS(protocol: str, lo: int, hi: int) -> P.PortSet:
+    key = (protocol, lo, hi)
+    hit = _port_cache.get(key)
+    if hit is None:
+        hit = _port_cache[key] = P.rule_ports(protocol, lo, hi)
+    return hit
 
 
 def prefix_list_ranges(inv: Inventory) -> tuple[dict[str, list[tuple[int, Range]]], set[str]]:
@@ -81,6 +97,9 @@ def resolve_peer(rule: SgRule, pls: dict[str, list[tuple[int, Range]]], aws_pls:
 def _matches(peer: Peer, c: NetClass) -> bool:
     if peer.group is not None:
         return peer.group in c.sgs
+    if peer.world:
+        version = peer.ranges[0][0]
+        return (c.v4 if version == 4 else c.v6) != ()
     return any(overlaps(c.v4 if v == 4 else c.v6, lo, hi) for v, (lo, hi) in peer.ranges)
 
 
@@ -159,89 +178,91 @@ class ReachEngine:
 
     # --- on-demand pairs -------------------------------------------------------------
     def into(self, d: int) -> dict[int, Reach]:
-        """Every class that can open connections to class ``d``."""
+        """Every class that can open connections to class ``d`` (one sweep over its rules)."""
         if d not in self._into:
             self._into.add(d)
-            for s in self._sources(self.net.classes[d]):
-                self.pair(s, d)
+            dc = self.net.classes[d]
+            acc: dict[int, tuple[P.PortSet, list[str]]] = {}
+            for gid in sorted(dc.sgs):
+                for peer in self.ingress.get(gid, ()):
+                    if peer.world and not self.policy.public_entry_counts_as_connection:
+                        continue
+                    for s in self._peer_classes(peer):
+                        _accumulate(acc, s, peer)
+            for s, (ps, ev) in acc.items():
+                self._finish(s, d, ps, ev)
         return self.by_dst[d]
 
     def out_of(
         self, s: int, targets: set[int] | None = None, first: bool = False
     ) -> dict[int, Reach]:
         """Classes ``s`` can open connections to (only among ``targets`` when given)."""
+        sc = self.net.classes[s]
+        acc: dict[int, tuple[P.PortSet, list[str]]] = {}
+        hits: list[tuple[str, Peer]] = []
+        for gid in sc.sgs:
+            hits += self.ing_by_ref.get(gid, ())
+        for (version, lo, hi), rules in self.ing_by_range.items():
+            if overlaps(sc.v4 if version == 4 else sc.v6, lo, hi):
+                hits += rules
+        for owner, peer in hits:
+            for d in self.by_sg.get(owner, ()):
+                if targets is None or d in targets:
+                    _accumulate(acc, d, peer)
         found: dict[int, Reach] = {}
-        for d in self._destinations(self.net.classes[s]):
-            if targets is not None and d not in targets:
-                continue
-            reach = self.pair(s, d)
+        for d, (ps, ev) in sorted(acc.items()):
+            reach = self._finish(s, d, ps, ev)
             if reach is not None:
                 found[d] = reach
                 if first:
                     break
         return found
 
-    def _sources(self, d: NetClass) -> set[int]:
+    def _peer_classes(self, peer: Peer) -> set[int]:
+        if peer.group is not None:
+            return set(self.by_sg.get(peer.group, ()))
         out: set[int] = set()
-        for gid in d.sgs:
-            for peer in self.ingress.get(gid, ()):
-                if peer.world and not self.policy.public_entry_counts_as_connection:
-                    continue
-                if peer.group is not None:
-                    out.update(self.by_sg.get(peer.group, ()))
-                for version, (lo, hi) in peer.ranges:
-                    out |= self.addr.overlapping(version, lo, hi)
+        for version, (lo, hi) in peer.ranges:
+            out |= self.addr.overlapping(version, lo, hi)
         return out
-
-    def _destinations(self, s: NetClass) -> list[int]:
-        owners: set[str] = set()
-        for gid in s.sgs:
-            owners.update(g for g, _ in self.ing_by_ref.get(gid, ()))
-        for (version, lo, hi), rules in self.ing_by_range.items():
-            if overlaps(s.v4 if version == 4 else s.v6, lo, hi):
-                owners.update(g for g, _ in rules)
-        out: set[int] = set()
-        for g in owners:
-            out.update(self.by_sg.get(g, ()))
-        return sorted(out)
 
     def pair(self, s: int, d: int) -> Reach | None:
         key = (s, d)
         if key in self.pairs:
             return self.pairs[key]
-        sc, dc = self.net.classes[s], self.net.classes[d]
-        ingress, ev = self._admits(sc, dc, cidr_only=False)
-        reach = self._pair(sc, dc, ingress, ev) if ingress else None
+        ingress, ev = self._admits(self.net.classes[s], self.net.classes[d], cidr_only=False)
+        return self._finish(s, d, ingress, ev)
+
+    def _finish(self, s: int, d: int, ingress: P.PortSet, ev: list[str]) -> Reach | None:
+        key = (s, d)
+        if key in self.pairs:
+            return self.pairs[key]
+        public = self.result.public.get(d)
+        if public and ingress and not self.policy.public_entry_counts_as_connection:
+            ingress = P.subtract(ingress, public[0])
+        reach = (
+            self._pair(self.net.classes[s], self.net.classes[d], ingress, ev) if ingress else None
+        )
         self.pairs[key] = reach
         if reach is not None:
             self.by_dst[d][s] = reach
         return reach
 
     def _admits(self, s: NetClass, d: NetClass, cidr_only: bool) -> tuple[P.PortSet, list[str]]:
-        """Ports ``d``'s groups admit from ``s`` (public-entry ports excluded by default)."""
+        """Ports ``d``'s groups admit from ``s`` (public entry ports are removed later)."""
         ps: P.PortSet = {}
         ev: list[str] = []
-        public: P.PortSet = {}
         count_public = self.policy.public_entry_counts_as_connection
         for gid in sorted(d.sgs):
             for peer in self.ingress.get(gid, ()):
-                rp = P.rule_ports(peer.rule.protocol, peer.rule.from_port, peer.rule.to_port)
-                if peer.world and not count_public:
-                    public = P.union(public, rp)
-                    continue
-                if cidr_only and peer.group is not None:
+                if (peer.world and not count_public) or (cidr_only and peer.group is not None):
                     continue
                 if _matches(peer, s):
-                    ps = P.union(ps, rp)
+                    ps = P.union(ps, peer.ports)
                     ev.append(peer.rule.rule_id)
-        if public and ps:
-            ps = P.subtract(ps, public)
         return ps, ev
 
-    def _pair(self, s: NetClass, d: NetClass, ingress: P.PortSet, ev: list[str]) -> Reach | None:
-        mode, route_ev = self.router.path(s, d)
-        if mode is None:
-            return None
+    def _egress(self, s: NetClass, d: NetClass, mode: str) -> tuple[P.PortSet, list[str]]:
         eg: P.PortSet = {}
         eg_ev: list[str] = []
         for gid in sorted(s.sgs):
@@ -249,12 +270,22 @@ class ReachEngine:
                 if peer.group is not None and mode == "tgw":
                     continue  # SG references do not cross a transit gateway
                 if _matches(peer, d):
-                    eg = P.union(
-                        eg, P.rule_ports(peer.rule.protocol, peer.rule.from_port, peer.rule.to_port)
-                    )
+                    eg = P.union(eg, peer.ports)
                     eg_ev.append(peer.rule.rule_id)
+                    if eg is P.ALL or P.label(eg) == "all":
+                        return eg, eg_ev
+        return eg, eg_ev
+
+    def _pair(self, s: NetClass, d: NetClass, ingress: P.PortSet, ev: list[str]) -> Reach | None:
+        mode, route_ev = self.router.path(s, d)
+        if mode is None:
+            return None
         if mode == "tgw":
             ingress, ev = self._admits(s, d, cidr_only=True)
+            public = self.result.public.get(d.index)
+            if public and not self.policy.public_entry_counts_as_connection:
+                ingress = P.subtract(ingress, public[0])
+        eg, eg_ev = self._egress(s, d, mode)
         ports = P.intersect(ingress, eg)
         if not ports:
             return None
@@ -263,4 +294,12 @@ class ReachEngine:
             ports = P.intersect(ports, nacl)
             if not ports:
                 return None
-        return Reach(ports, sorted(set(ev)) + sorted(set(eg_ev)) + route_ev, mode)
+        return Reach(ports, sorted(set(ev)) + sorted(set(eg_ev)) + route_ev, mode, P.label(ports))
+
+
+def _accumulate(acc: dict[int, tuple[P.PortSet, list[str]]], key: int, peer: Peer) -> None:
+    cur = acc.get(key)
+    if cur is None:
+        acc[key] = (peer.ports, [peer.rule.rule_id])
+    else:
+        acc[key] = (P.union(cur[0], peer.ports), [*cur[1], peer.rule.rule_id])

@@ -10,6 +10,32 @@ from ecsguard.scope.reasons import Reason, ordered
 HIDDEN_EDGE_ATTRS = frozenset({"_ps"})
 
 
+MAX_PER_CODE = 10
+
+
+def _capped(reasons: list[Reason]) -> list[dict[str, Any]]:
+    """At most MAX_PER_CODE reasons of one code; the rest are counted (the edges list them)."""
+    out: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for r in reasons:
+        key = (r.rule, r.code)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= MAX_PER_CODE:
+            out.append(r.as_json())
+    for (rule, code), count in seen.items():
+        if count > MAX_PER_CODE:
+            out.append(
+                {
+                    "rule": rule,
+                    "code": code,
+                    "text": f"and {count - MAX_PER_CODE} more of this kind (see edges)",
+                    "path": [],
+                    "evidence": [],
+                }
+            )
+    return out
+
+
 def build_report(
     sg: ScopeGraph,
     reasons: dict[str, list[Reason]],
@@ -25,7 +51,7 @@ def build_report(
             "kind": comp.kind,
             "name": comp.name,
             "category": categories[cid],
-            "reasons": [r.as_json() for r in ordered(reasons.get(cid, []))],
+            "reasons": _capped(ordered(reasons.get(cid, []))),
             "flags": sorted(comp.flags),
         }
         if comp.region:
