@@ -10,7 +10,7 @@ import orjson
 from ecsguard.sample.runtime.generate import stream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "runtime"))
-from eval_detection import evaluate  # noqa: E402
+from eval_detection import evaluate
 
 
 def test_attacks_typed_and_false_alert_rate(tmp_path: Path) -> None:

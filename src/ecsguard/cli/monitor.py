@@ -241,8 +241,8 @@ def rules(rules_paths: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         sys.stdout.buffer.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
         return
-    width = max((len(r["id"]) for r in rows), default=10)
-    fwidth = max((len(r["finding_type"]) for r in rows), default=10)
+    width = max((len(str(r["id"])) for r in rows), default=10)
+    fwidth = max((len(str(r["finding_type"])) for r in rows), default=10)
     for r in rows:
         click.echo(
             f"{r['id']:<{width}}  {r['finding_type']:<{fwidth}}  {r['severity']:<8}  {r['title']}"

@@ -47,7 +47,8 @@ class Detector(Protocol):
     engine's fast path can decode only those.
     """
 
-    reads: tuple[tuple[str, ...], ...] | None
+    @property
+    def reads(self) -> tuple[tuple[str, ...], ...] | None: ...
 
     def check(self, event: dict[str, Any], cls: int) -> list[Detection]: ...
 
@@ -179,7 +180,7 @@ class Engine:
 
     def _process(self, e: dict[str, Any], line: bytes | None) -> list[Alert]:
         self.stats.events += 1
-        cls = e.get("class_uid")
+        cls: int = e.get("class_uid")  # type: ignore[assignment]  # checked just below
         prog = self._classes.get(cls) if cls.__class__ is int else None
         if prog is None:
             self.stats.unknown_class += 1
@@ -267,7 +268,7 @@ class Engine:
             pos = match.end()
         parts.append(repr(text[pos:]))
         namespace = helper_namespace(self.state)
-        fn: Callable[[dict[str, Any]], str] = eval(f"lambda e: {' + '.join(parts)}", namespace)  # noqa: S307
+        fn: Callable[[dict[str, Any]], str] = eval(f"lambda e: {' + '.join(parts)}", namespace)
         return fn
 
     def _emit(self, e: dict[str, Any], cls: int, hits: list[Detection]) -> list[Alert]:

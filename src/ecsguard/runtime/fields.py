@@ -280,8 +280,11 @@ class FieldSpec:
     exprs: dict[int | str, str]
 
 
-_SUBJ = {PROCESS: ("process",), "*": ("actor", "process")}
-_PARENT = {PROCESS: ("actor", "process"), "*": ("actor", "process", "parent_process")}
+_SUBJ: dict[int | str, tuple[str, ...]] = {PROCESS: ("process",), "*": ("actor", "process")}
+_PARENT: dict[int | str, tuple[str, ...]] = {
+    PROCESS: ("actor", "process"),
+    "*": ("actor", "process", "parent_process"),
+}
 
 
 def _proc(
@@ -329,7 +332,7 @@ FIELDS: dict[str, FieldSpec] = {
     "proc.exe": FieldSpec(
         "str",
         {
-            cls: f"_argv0({path_expr(b + ('cmd_line',))}, {path_expr(b + ('file', 'path'))})"
+            cls: f"_argv0({path_expr((*b, 'cmd_line'))}, {path_expr((*b, 'file', 'path'))})"
             for cls, b in _SUBJ.items()
         },
     ),
@@ -343,7 +346,7 @@ FIELDS: dict[str, FieldSpec] = {
     "proc.is_exe_from_memfd": FieldSpec(
         "bool",
         {
-            cls: f"str({path_expr(b + ('file', 'path'))}).startswith('/memfd:')"
+            cls: f"str({path_expr((*b, 'file', 'path'))}).startswith('/memfd:')"
             for cls, b in _SUBJ.items()
         },
     ),
@@ -459,7 +462,7 @@ def gate_accessor(field: str, cls: int, table: Any) -> str | None:
     """Accessor for a gate. On sockets, literals that are paths can only match a unix socket's
     path, so the gate skips building the ``ip:port->ip:port`` name."""
     if field == "fd.name" and cls == NETWORK:
-        literals = list(table.keys()) if isinstance(table, dict) else [str(k) for k in table.keys()]
+        literals = list(table.keys()) if isinstance(table, dict) else [str(k) for k in table]
         if literals and all("/" in str(v) for v in literals):
             return "_unix_path(e)"
     return accessor(field, cls)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 __all__ = [
     "BINARY_OPS",
@@ -113,7 +112,7 @@ class MacroRef:
     offset: int
 
 
-Node = Union[And, Or, Not, Const, Check, MacroRef]
+Node = And | Or | Not | Const | Check | MacroRef
 
 
 @dataclass(slots=True)

@@ -113,7 +113,9 @@ class _MarkLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _MarkLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = {
+        str(k): v for k, v in loader.construct_mapping(node, deep=True).items()
+    }
     marks = {}
     for key_node, value_node in node.value:
         style = getattr(value_node, "style", None)
@@ -127,10 +129,14 @@ def _construct_mapping(loader: _MarkLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _MarkLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 # PyYAML reads a bare ``=`` as the "value" tag; Falco files write ``comps: [=, in]``.
-_MarkLoader.add_constructor(
-    "tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node)
-)
+def _construct_value(loader: _MarkLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_MarkLoader.add_constructor("tag:yaml.org,2002:value", _construct_value)
 
 
 def _strip_marks(value: Any) -> Any:
@@ -282,7 +288,7 @@ def load_rules(paths: list[Path], rs: RuleSet | None = None) -> RuleSet:
 def _load_file(rs: RuleSet, file: Path) -> None:
     try:
         text = file.read_text(encoding="utf-8", errors="replace")
-        docs = list(yaml.load_all(text, Loader=_MarkLoader))  # noqa: S506 - SafeLoader subclass
+        docs = list(yaml.load_all(text, Loader=_MarkLoader))
     except OSError as exc:
         rs.problem(Place(str(file), 0, 0), f"cannot read: {exc.strerror}")
         return

@@ -254,7 +254,7 @@ def runc_escape(b: Builder, task: Task, rng: random.Random) -> Events:
         return [*events, b.open(task, p, f"/proc/{rng.randint(100, 900)}/exe", "O_WRONLY|O_TRUNC")]
     if v == 1:
         return [*events, b.open(task, p, "/usr/sbin/runc", "O_RDWR")]
-    ev, child = b.exec(task, sh, "sh", "/bin/sh", "sh")
+    ev, _child = b.exec(task, sh, "sh", "/bin/sh", "sh")
     ev["process"]["working_directory"] = "/proc/self/fd/7"
     return [*events, ev]
 

@@ -42,7 +42,7 @@ def startup_events(b: Builder, task: Task) -> list[dict[str, Any]]:
             0,
         ),
     )
-    event, main = b.exec(task, init, *w.main, pid=task.main_pid)
+    event, _main = b.exec(task, init, *w.main, pid=task.main_pid)
     out = [event]
     out.extend(b.open(task, b.main_proc(task), path, "O_RDONLY|O_CLOEXEC") for path in w.reads[:4])
     out.extend(b.listen(task, b.main_proc(task), port) for port in w.ports)

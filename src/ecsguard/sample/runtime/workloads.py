@@ -339,13 +339,13 @@ def make_tasks(rng: random.Random, per_service: int = 2) -> list[Task]:
     tasks = []
     for w in WORKLOADS:
         for _ in range(per_service):
-            tid = "%032x" % rng.getrandbits(128)
+            tid = f"{rng.getrandbits(128):032x}"
             host = f"ip-10-0-{rng.randint(1, 60)}-{rng.randint(2, 250)}.ec2.internal"
             tasks.append(
                 Task(
                     w,
                     f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{w.cluster}/{tid}",
-                    "%064x" % rng.getrandbits(256),
+                    f"{rng.getrandbits(256):064x}",
                     host,
                     next_pid=200,
                     main_pid=7,
