@@ -283,7 +283,7 @@ class KmsKey(Resource, rename="pascal", frozen=True):
     key_usage: str | None = None
     key_spec: str | None = None
     enabled: bool | None = None
-    origin: str | None = None  # type: ignore[assignment]
+    key_origin: str | None = msgspec.field(default=None, name="Origin")  # AWS_KMS, EXTERNAL, ...
     multi_region: bool | None = None
     description: str | None = None
     key_rotation_enabled: bool | None = None

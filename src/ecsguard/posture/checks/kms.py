@@ -15,8 +15,7 @@ def _customer_managed(key: KmsKey) -> bool:
 def key_rotation(key: KmsKey, ctx: Context) -> Outcomes:
     if not _customer_managed(key) or key.key_state not in (None, "Enabled"):
         return None
-    # KmsKey.origin (the API's Origin) shadows Resource.origin; only a str is the API value
-    material = key.origin if isinstance(key.origin, str) else None
+    material = key.key_origin  # the API's Origin: AWS_KMS, EXTERNAL, AWS_CLOUDHSM, ...
     if key.key_spec not in (None, "SYMMETRIC_DEFAULT") or material not in (None, "AWS_KMS"):
         return None  # rotation only exists for symmetric keys with KMS key material
     if key.unknown and unknown_at(key.unknown, "KeyRotationEnabled"):
