@@ -11,18 +11,43 @@ server redelivers it to a surviving monitor after ``ack_wait``. Events already s
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
+from ecsguard.errors import UsageError
 from ecsguard.sinks.nats import EVENTS_STREAM, EVENTS_SUBJECT_PREFIX, NatsLink
 from ecsguard.sources.base import Delivery, parse_json_event
 
 __all__ = ["NatsSource"]
 
 DEFAULT_DURABLE = "ecsguard-monitor"
+
+
+_OPTIONS = ("durable", "subject", "batch", "ack_wait", "idle_exit", "fetch_timeout")
+
+
+def _query_options(spec: str) -> dict[str, str]:
+    """Options from ``?key=value`` after the URL; unknown keys are a usage error."""
+    _, _, query = spec.partition("?")
+    if not query:
+        return {}
+    options = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise UsageError(
+            f"unknown option(s) {', '.join(unknown)} in {spec!r}; known: {', '.join(_OPTIONS)}"
+        )
+    try:
+        for key in ("batch", "ack_wait", "idle_exit", "fetch_timeout"):
+            if key in options:
+                float(options[key])
+    except ValueError as exc:
+        raise UsageError(f"bad number in {spec!r}: {exc}") from exc
+    return options
 
 
 class _MessageAck:
@@ -46,7 +71,8 @@ class NatsSource:
 
     ``idle_exit``: stop after that many seconds without a message (batch jobs and tests);
     None runs until interrupted. ``ack_wait``: seconds before the server redelivers an
-    un-acked message (applies when this source creates the consumer).
+    un-acked message (applies when this source creates the consumer). Each option can also be
+    given in the spec's query string, which wins: ``nats://h:4222?durable=m1&batch=8&idle_exit=5``.
     """
 
     def __init__(
@@ -62,6 +88,14 @@ class NatsSource:
         fetch_timeout: float = 1.0,
         **_: Any,
     ) -> None:
+        query = _query_options(spec)
+        spec = spec.split("?", 1)[0]
+        durable = query.get("durable", durable)
+        subject = query.get("subject", subject)
+        batch = int(query.get("batch", batch))
+        ack_wait = float(query.get("ack_wait", ack_wait))
+        idle_exit = float(query["idle_exit"]) if "idle_exit" in query else idle_exit
+        fetch_timeout = float(query.get("fetch_timeout", fetch_timeout))
         self.spec = spec
         self.durable = durable
         self.subject = subject
@@ -173,5 +207,3 @@ class NatsSource:
         if len(seen) > self.dedupe_size:
             seen.popitem(last=False)
         return False
-
-
