@@ -85,7 +85,7 @@ def _nacl_assoc(lid: str, props: Item) -> Item:
 def _inline_policy(lid: str, props: Item) -> Item:
     return {
         "PolicyName": props.get("PolicyName", lid),
-        "PolicyDocument": props.get("PolicyDocument"),
+        "PolicyDocument": cfn_services.policy_doc(props.get("PolicyDocument")),
     }
 
 
@@ -93,7 +93,7 @@ def _managed_policy(lid: str, props: Item) -> Item:
     return {
         "PolicyName": props.get("ManagedPolicyName", lid),
         "PolicyArn": lid,
-        "PolicyDocument": props.get("PolicyDocument"),
+        "PolicyDocument": cfn_services.policy_doc(props.get("PolicyDocument")),
     }
 
 

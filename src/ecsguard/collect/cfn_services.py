@@ -25,6 +25,16 @@ def _tag_dict(value: Any) -> Any:
     return {str(t.get("Key")): t.get("Value") for t in value or [] if isinstance(t, dict)}
 
 
+def policy_doc(value: Any) -> Any:
+    """Templates may give a policy as a JSON string; the IAM APIs return a document."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
 def load_balancer(lid: str, props: Item) -> Item:
     table = {
         "Name": "LoadBalancerName",
@@ -185,12 +195,17 @@ def iam_role(lid: str, props: Item) -> Item:
     }
     out: Item = {"Arn": lid, **pick(props, table)}
     out.setdefault("Path", "/")
+    if "AssumeRolePolicyDocument" in out:
+        out["AssumeRolePolicyDocument"] = policy_doc(out["AssumeRolePolicyDocument"])
     policies = props.get("Policies", [])
     out["RolePolicyList"] = (
         policies
         if isinstance(policies, Unknown)
         else [
-            pick(p, {"PolicyName": "PolicyName", "PolicyDocument": "PolicyDocument"})
+            {
+                "PolicyName": p.get("PolicyName"),
+                "PolicyDocument": policy_doc(p.get("PolicyDocument")),
+            }
             for p in policies
             if isinstance(p, dict)
         ]
