@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,17 @@ class DashboardData:
     configurations: dict[str, dict[str, Any]] = field(default_factory=dict)
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     evidence_packs: dict[str, str] = field(default_factory=dict)  # framework id -> HTML
+    # Loads a resource's change history on demand (the store computes it per resource).
+    history_loader: Callable[[str], list[dict[str, Any]]] | None = None
+
+    def history(self, resource_id: str) -> list[dict[str, Any]]:
+        if resource_id in self.histories:
+            return self.histories[resource_id]
+        if self.history_loader is None:
+            return []
+        rows = self.history_loader(resource_id)
+        self.histories[resource_id] = rows
+        return rows
 
     # -- findings ---------------------------------------------------------------
     @property

@@ -114,7 +114,7 @@ def resource_doc(data: DashboardData, resource_id: str) -> dict[str, Any] | None
         "findings": findings,
         "scope": component,
         "configuration": config,
-        "history": data.histories.get(resource_id, []),
+        "history": data.history(resource_id),
     }
 
 
