@@ -96,6 +96,13 @@ def _changes(a: Side, b: Side) -> list[Change]:
 @click.option(
     "--fail-on", default="high", show_default=True, help="Gate a deployed revision had to pass."
 )
+@click.option(
+    "--deployment-grace",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Minutes a deployment may run old and new revisions side by side.",
+)
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("-o", "--output", help="Write to a file instead of stdout.")
 @click.pass_context
@@ -105,6 +112,7 @@ def history(
     db: str | None,
     run_id: int | None,
     fail_on: str,
+    deployment_grace: float,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -116,7 +124,7 @@ def history(
             doc = views.resource_doc(store, resource)
             text = views.resource_text(doc)
         else:
-            doc = views.estate_doc(store, run_id, fail_on)
+            doc = views.estate_doc(store, run_id, fail_on, deployment_grace * 60)
             text = views.estate_text(doc)
     _emit(_json(doc) if fmt == "json" else text, output)
     ctx.exit(0)

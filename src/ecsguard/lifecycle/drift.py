@@ -95,14 +95,19 @@ def _epoch(value: str | float | int | None) -> float | None:
 
 
 def _deploying(svc: ecs.Service, now: float | None, grace: float) -> bool:
-    """A deployment is still within its life: in progress, or younger than ``grace``."""
+    """A deployment is still within its life: started less than ``grace`` seconds ago.
+
+    A rollout that has been IN_PROGRESS for longer than that is stuck, which is exactly the
+    drift to report; without timestamps an IN_PROGRESS rollout gets the benefit of the doubt.
+    """
     for dep in svc.deployments:
-        if dep.rollout_state == "IN_PROGRESS":
-            return True
-        if dep.status == "PRIMARY" and now is not None:
-            started = _epoch(dep.created_at) or _epoch(dep.updated_at)
-            if started is not None and now - started < grace:
+        started = _epoch(dep.created_at) or _epoch(dep.updated_at)
+        if started is None or now is None:
+            if dep.rollout_state == "IN_PROGRESS":
                 return True
+            continue
+        if dep.status == "PRIMARY" and now - started < grace:
+            return True
     return False
 
 

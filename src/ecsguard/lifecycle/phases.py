@@ -74,7 +74,14 @@ def _uses(
     for svc in inv.services:
         if is_template(svc) or svc.status == "INACTIVE":
             continue
-        refs = [svc.task_definition] + [d.task_definition for d in svc.deployments]
+        # The service's taskDefinition is the PRIMARY deployment's; an older ACTIVE deployment
+        # still draining tasks keeps its revision deployed until it is gone.
+        refs = [svc.task_definition] + [
+            d.task_definition
+            for d in svc.deployments
+            if d.status == "ACTIVE"
+            and (d.running_count is None or d.running_count + (d.pending_count or 0) > 0)
+        ]
         for ref in refs:
             td = inv.task_definition(ref)
             if td is not None:

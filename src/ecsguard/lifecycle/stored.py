@@ -84,10 +84,12 @@ def cde_findings(store: Store, run_id: int, inv: Inventory) -> list[Finding]:
     return drift.cde_changed(inv, cde, dict(changed), when)
 
 
-def drift_findings(store: Store, run_id: int, fail_on: str = "high") -> list[Finding]:
-    """All drift findings for a stored run."""
+def drift_findings(
+    store: Store, run_id: int, fail_on: str = "high", grace_seconds: float = 3600.0
+) -> list[Finding]:
+    """All drift findings for a stored run (``grace_seconds``: a deployment's allowed life)."""
     inv = store.inventory_at(run_id)
-    found = drift.stale_tasks(inv) + drift.iac_drift(inv)
+    found = drift.stale_tasks(inv, grace_seconds) + drift.iac_drift(inv)
     found += drift.deployed_unscanned(inv, scan_gate(store, run_id), fail_on)
     found += cde_findings(store, run_id, inv)
     return found

@@ -35,7 +35,9 @@ def _label(resource: dict[str, Any]) -> str:
     return label(msgspec.convert(resource, ResourceKey))
 
 
-def estate_doc(store: Store, run_id: int | None, fail_on: str) -> dict[str, Any]:
+def estate_doc(
+    store: Store, run_id: int | None, fail_on: str, grace_seconds: float = 3600.0
+) -> dict[str, Any]:
     runs = store.runs()
     doc: dict[str, Any] = {"ecsguard_history": 1, "runs": msgspec.to_builtins(runs)}
     history = estate_history(store)
@@ -46,7 +48,7 @@ def estate_doc(store: Store, run_id: int | None, fail_on: str) -> dict[str, Any]
         raise InputError(f"run:{target}", None, "no such run in the store")
     doc["as_of_run"] = target
     doc["families"] = msgspec.to_builtins(families_at(store, target)) if target else []
-    drift = drift_findings(store, target, fail_on) if target else []
+    drift = drift_findings(store, target, fail_on, grace_seconds) if target else []
     doc["drift"] = msgspec.to_builtins(drift)
     return doc
 
