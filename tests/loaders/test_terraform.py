@@ -242,3 +242,13 @@ def test_state_json_is_read_as_known_values(tmp_path: Path) -> None:
     assert group.log_group_arn == "arn:aws:logs:us-east-1:111122223333:log-group:/app"
     assert group.retention_in_days == 30 and group.id == "aws_cloudwatch_log_group.app"
     assert inv.kinds == frozenset({"terraform"})
+
+
+def test_provider_default_tags_come_from_tags_all() -> None:
+    values = {
+        "name": "/app",
+        "tags": {"team": "payments"},
+        "tags_all": {"team": "payments", "pci:chd": "store"},
+    }
+    (group,) = _one("aws_cloudwatch_log_group", values).log_groups
+    assert group.tags == {"team": "payments", "pci:chd": "store"}

@@ -41,15 +41,22 @@ def pick(values: Item, table: dict[str, str]) -> Item:
     return {api: values[tf] for tf, api in table.items() if present(values.get(tf))}
 
 
+def tags_of(values: Item) -> Any:
+    """``tags_all`` (resource tags plus the provider's ``default_tags``, what AWS will hold)
+    when the plan knows it, else ``tags``."""
+    merged = values.get("tags_all")
+    return merged if isinstance(merged, dict | Unknown) else values.get("tags")
+
+
 def tag_list(values: Item, key: str = "Key", value: str = "Value") -> Any:
-    tags = values.get("tags")
+    tags = tags_of(values)
     if isinstance(tags, Unknown):
         return tags
     return [{key: k, value: v} for k, v in (tags or {}).items()]
 
 
 def tag_map(values: Item) -> Any:
-    tags = values.get("tags")
+    tags = tags_of(values)
     return tags if isinstance(tags, Unknown) else dict(tags or {})
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ecsguard.collect.tf_common import as_list, blocks, camel_block, one, pick, present
+from ecsguard.collect.tf_common import as_list, blocks, camel_block, one, pick, present, tags_of
 from ecsguard.errors import InputError
 from ecsguard.model import Unknown
 
@@ -15,7 +15,7 @@ Item = dict[str, Any]
 
 
 def _ecs_tags(values: Item) -> Any:
-    tags = values.get("tags")
+    tags = tags_of(values)
     if isinstance(tags, Unknown):
         return tags
     return [{"key": k, "value": v} for k, v in (tags or {}).items()]

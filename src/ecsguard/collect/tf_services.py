@@ -8,7 +8,16 @@ from typing import Any
 
 import orjson
 
-from ecsguard.collect.tf_common import as_list, blocks, one, pick, present, tag_list, tag_map
+from ecsguard.collect.tf_common import (
+    as_list,
+    blocks,
+    one,
+    pick,
+    present,
+    tag_list,
+    tag_map,
+    tags_of,
+)
 from ecsguard.model import Unknown
 
 Item = dict[str, Any]
@@ -150,7 +159,7 @@ def efs_file_system(rid: str, values: Item) -> Item:
         "arn": "FileSystemArn",
     }
     out: Item = {"FileSystemId": rid, **pick(values, table)}
-    tags = values.get("tags") or {}
+    tags = tags_of(values) or {}
     if isinstance(tags, dict) and "Name" in tags:
         out["Name"] = tags["Name"]
     return {**out, "Tags": tag_list(values)}
