@@ -37,7 +37,7 @@ def test_monitor_json_lines_and_fail_on(tmp_path: Path) -> None:
         alert["finding_type"] == "Impact:Runtime/CryptoMinerExecuted"
         and alert["severity"] == "high"
     )
-    assert f"{src}:2: malformed JSON" in result.stderr
+    assert f"{src}:2: malformed JSON" in result.stderr, result.stderr
     assert "3 events" not in result.stderr and "2 events, 1 malformed" in result.stderr
     quiet = CliRunner().invoke(cli, ["monitor", "--source", f"file:{src}", "--fail-on", "critical"])
     assert quiet.exit_code == 0
@@ -131,3 +131,35 @@ def test_rules_lists_shipped_rules() -> None:
     }
     table = CliRunner().invoke(cli, ["rules"])
     assert "Execution:Runtime/ReverseShell" in table.stdout
+
+
+def test_db_keeps_alerts_and_baselines(tmp_path: Path) -> None:
+    from ecsguard.store import open_store
+
+    db = tmp_path / "ecsguard.db"
+    normal = build_event(
+        {
+            "class_uid": 1007,
+            "process": {"name": "java", "file": {"path": "/usr/bin/java"}},
+            "actor": {"process": {"name": "tini"}},
+        }
+    )
+    learn = CliRunner().invoke(
+        cli,
+        [
+            "monitor",
+            "--source",
+            str(_write(tmp_path / "n.jsonl", [orjson.dumps(normal)])),
+            "--learn",
+            "--db",
+            str(db),
+        ],
+    )
+    assert learn.exit_code == 0, learn.output
+    src = _write(tmp_path / "e.jsonl", [orjson.dumps(ATTACK)])
+    result = CliRunner().invoke(cli, ["monitor", "--source", str(src), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    with open_store(str(db)) as store:
+        assert store.load_baseline("payments/payment-api/payment-api") is not None
+        stored = {a["rule_id"] for a in store.alerts()}
+    assert {"ecsguard.exec.crypto_miner", "baseline.executables"} <= stored

@@ -11,8 +11,9 @@ import orjson
 
 from ecsguard.runtime import load_engine, load_ruleset
 from ecsguard.runtime.alerts import SEVERITIES, Alert
+from ecsguard.runtime.baseline import Baseline, BaselineDetector
 from ecsguard.runtime.sinks import AlertSink, open_sink
-from ecsguard.sources import open_source
+from ecsguard.sources import open_source, split_spec
 
 __all__ = ["monitor", "rules"]
 
@@ -51,26 +52,29 @@ class _Run:
             _warn(f"{origin}: {error}")
 
 
-def _engine_options(
-    rules_paths: tuple[str, ...],
-    no_default: bool,
-    intel: str | None,
-    yara_dir: str | None,
-    baseline: str | None,
-    learn: bool,
-    scope: str | None,
-    window: float,
-) -> dict[str, Any]:
-    return {
-        "rules_dirs": list(rules_paths) or None,
-        "include_default": not no_default,
-        "intel_dir": intel,
-        "yara_dir": yara_dir,
-        "baseline": baseline if baseline and Path(baseline).exists() else None,
-        "learn": learn,
-        "scope": scope,
-        "window_ms": int(window * 1000),
-    }
+def _baseline(path: str | None, learn: bool, store: Any) -> Baseline | None:
+    """The baseline to learn into or check against: a JSON file, the store, or none."""
+    if path is None and store is None and not learn:
+        return None
+    base = Baseline.load(Path(path)) if path else Baseline()
+    if store is not None and not learn:
+        base.loader = store.load_baseline
+    return base
+
+
+def _save_baseline(engine: Any, path: str | None, store: Any) -> None:
+    for det in engine.detectors:
+        if not isinstance(det, BaselineDetector):
+            continue
+        if path:
+            det.baseline.save(Path(path))
+        if store is not None:
+            det.baseline.save_to_store(store)
+        where = " and ".join(x for x in (path, "the store" if store is not None else None) if x)
+        click.echo(
+            f"ecsguard: baseline for {len(det.baseline.workloads)} workload(s) written to {where}",
+            err=True,
+        )
 
 
 @click.command("monitor")
@@ -87,7 +91,7 @@ def _engine_options(
     "rules_paths",
     multiple=True,
     type=click.Path(exists=True),
-    help="Extra rules file or directory (Falco format).",
+    help="Extra rules file or directory (Falco format), loaded after the shipped rules.",
 )
 @click.option("--no-default-rules", is_flag=True, help="Do not load the shipped rules.")
 @click.option(
@@ -97,7 +101,7 @@ def _engine_options(
     "--yara",
     "yara_dir",
     type=click.Path(exists=True, file_okay=False),
-    help="Directory of YARA rules for executed files.",
+    help="Directory of YARA rules run on executed files readable on this host.",
 )
 @click.option(
     "--baseline",
@@ -108,6 +112,12 @@ def _engine_options(
     "--learn",
     is_flag=True,
     help="Record a baseline per workload instead of alerting on deviations.",
+)
+@click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    help="ecsguard store (SQLite path or PostgreSQL URL): alerts and baselines.",
 )
 @click.option(
     "--scope",
@@ -126,14 +136,14 @@ def _engine_options(
     "sinks",
     multiple=True,
     metavar="SPEC",
-    help="stdout, file:PATH, nats://HOST:PORT (repeatable).",
+    help="stdout, file:PATH, db:URL, nats://HOST:PORT (repeatable).",
 )
 @click.option(
     "--window",
     type=float,
     default=60.0,
     show_default=True,
-    help="Aggregation window in seconds (0: no aggregation).",
+    help="Aggregation window in seconds (0: none).",
 )
 @click.option(
     "--fail-on",
@@ -151,6 +161,7 @@ def monitor(
     yara_dir: str | None,
     baseline: str | None,
     learn: bool,
+    db_url: str | None,
     scope: str | None,
     fmt: str,
     sinks: tuple[str, ...],
@@ -158,23 +169,56 @@ def monitor(
     fail_on: str | None,
 ) -> None:
     """Detect threats in OCSF runtime events; writes one alert per line."""
-    if learn and not baseline:
-        raise click.UsageError("--learn needs --baseline FILE to write the learned baseline to")
-    engine = load_engine(
-        **_engine_options(
-            rules_paths, no_default_rules, intel, yara_dir, baseline, learn, scope, window
+    if learn and not (baseline or db_url):
+        raise click.UsageError(
+            "--learn needs --baseline FILE or --db URL to keep the learned baseline"
         )
+    store = None
+    if db_url:
+        from ecsguard.store import open_store
+
+        store = open_store(db_url)
+    engine = load_engine(
+        rules_dirs=list(rules_paths) or None,
+        include_default=not no_default_rules,
+        intel_dir=intel,
+        yara_dir=yara_dir,
+        baseline=_baseline(baseline, learn, store),
+        learn=learn,
+        scope=scope,
+        window_ms=int(window * 1000),
     )
     for problem in engine.problems:
         _warn(str(problem))
     for warning in engine.program.warnings:
         _warn(warning)
-    outputs = [open_sink(spec, format=fmt) for spec in (sinks or ("stdout",))]
-    run = _Run(outputs, fail_on)
+    specs = list(sinks or ("stdout",)) + ([f"db:{db_url}"] if db_url and not learn else [])
+    run = _Run([open_sink(spec, format=fmt) for spec in specs], fail_on)
+    try:
+        _consume(engine, sources, run)
+    finally:
+        run.emit(engine.flush())
+        for sink in run.sinks:
+            sink.close()
+        if learn:
+            _save_baseline(engine, baseline, store)
+        if store is not None:
+            store.close()
+    _summary(engine, run)
+    ctx.exit(1 if run.failing else 0)
+
+
+def _consume(engine: Any, sources: tuple[str, ...], run: _Run) -> None:
     try:
         for spec in sources:
-            for delivery in open_source(spec).deliveries():
-                if delivery.event is None:
+            options = {"raw": True} if split_spec(spec)[0] == "file" else {}
+            for delivery in open_source(spec, **options).deliveries():
+                if delivery.raw is not None:
+                    before = engine.stats.malformed
+                    run.emit(engine.process_line(delivery.raw))
+                    if engine.stats.malformed != before:
+                        run.malformed_line(delivery.origin, "malformed JSON or not a JSON object")
+                elif delivery.event is None:
                     run.malformed_line(delivery.origin, delivery.error)
                 else:
                     run.emit(engine.process(delivery.event))
@@ -182,31 +226,15 @@ def monitor(
                     delivery.ack()
     except KeyboardInterrupt:
         _warn("interrupted; flushing held alerts")
-    finally:
-        run.emit(engine.flush())
-        for sink in outputs:
-            sink.close()
-    _finish(engine, run, baseline if learn else None)
-    ctx.exit(1 if run.failing else 0)
 
 
-def _finish(engine: Any, run: _Run, learned_path: str | None) -> None:
-    if learned_path:
-        from ecsguard.runtime.baseline import BaselineDetector
-
-        for det in engine.detectors:
-            if isinstance(det, BaselineDetector):
-                det.baseline.save(Path(learned_path))
-                click.echo(
-                    f"ecsguard: baseline for {len(det.baseline.workloads)} workload(s) written to {learned_path}",
-                    err=True,
-                )
+def _summary(engine: Any, run: _Run) -> None:
     stats = engine.stats
     if run.malformed > _MAX_REPORTED:
         _warn(f"{run.malformed - _MAX_REPORTED} more malformed line(s) not shown")
     click.echo(
-        f"ecsguard: {stats.events} events, {run.malformed} malformed, {stats.type_errors} with wrong field types, "
-        f"{run.alerts} alerts",
+        f"ecsguard: {stats.events} events, {run.malformed} malformed, {stats.type_errors} with wrong "
+        f"field types, {run.alerts} alerts",
         err=True,
     )
 

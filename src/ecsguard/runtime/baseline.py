@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,11 @@ def workload_key(e: dict[str, Any]) -> str | None:
 
 @dataclass(slots=True)
 class Baseline:
+    """Per-workload profiles; ``loader`` (e.g. the store's ``load_baseline``) fills misses lazily."""
+
     workloads: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    loader: Callable[[str], dict[str, Any] | None] | None = None
+    _tried: set[str] = field(default_factory=set)
 
     def record(self, workload: str, category: str, item: str) -> None:
         table = self.workloads.setdefault(workload, {}).setdefault(category, {})
@@ -90,6 +95,11 @@ class Baseline:
     def known(self, workload: str, category: str, item: str) -> bool | None:
         """True/False for a learned workload; None when the workload was never learned."""
         profile = self.workloads.get(workload)
+        if profile is None and self.loader is not None and workload not in self._tried:
+            self._tried.add(workload)
+            doc = self.loader(workload)
+            if isinstance(doc, dict):
+                profile = self.workloads[workload] = _profile(doc)
         if profile is None:
             return None
         return item in profile.get(category, _E)
@@ -119,15 +129,21 @@ class Baseline:
                 str(path), None, "not an ecsguard baseline (missing ecsguard_baseline: 1)"
             )
         workloads = data.get("workloads") or {}
-        return cls(
-            {
-                str(k): {
-                    str(c): {str(i): int(n) for i, n in items.items()} for c, items in v.items()
-                }
-                for k, v in workloads.items()
-                if isinstance(v, dict)
-            }
-        )
+        return cls({str(k): _profile(v) for k, v in workloads.items() if isinstance(v, dict)})
+
+    def save_to_store(self, store: Any) -> int:
+        """Write each workload's profile with ``store.save_baseline``; returns how many."""
+        for workload, profile in self.workloads.items():
+            store.save_baseline(workload, profile)
+        return len(self.workloads)
+
+
+def _profile(doc: dict[str, Any]) -> dict[str, dict[str, int]]:
+    return {
+        str(c): {str(i): int(n) for i, n in items.items()}
+        for c, items in doc.items()
+        if isinstance(items, dict)
+    }
 
 
 def _observations(e: dict[str, Any], cls: int, resolved: dict[str, str]) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import orjson
 from ecsguard.errors import InputError, UsageError
 from ecsguard.runtime.alerts import Alert, render_alert
 
-__all__ = ["SINKS", "AlertSink", "FileSink", "StdoutSink", "open_sink"]
+__all__ = ["SINKS", "AlertSink", "FileSink", "StdoutSink", "StoreSink", "open_sink"]
 
 
 @runtime_checkable
@@ -62,9 +62,36 @@ class FileSink(_StreamSink):
         super().__init__(stream, format, owned=True)
 
 
+class StoreSink:
+    """``db:URL``: records alerts in the ecsguard store (SQLite path or PostgreSQL URL), in batches."""
+
+    def __init__(self, spec: str, *, batch: int = 500, **_: Any) -> None:
+        from ecsguard.store import open_store
+
+        url = spec[3:] if spec.startswith("db:") else spec
+        self._store = open_store(url or None)
+        self._batch = batch
+        self._pending: list[dict[str, Any]] = []
+
+    def emit(self, alert: Alert) -> None:
+        self._pending.append(alert.to_dict())
+        if len(self._pending) >= self._batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._store.record_alerts(self._pending)
+            self._pending = []
+
+    def close(self) -> None:
+        self._flush()
+        self._store.close()
+
+
 SINKS: dict[str, str] = {
     "stdout": "ecsguard.runtime.sinks:StdoutSink",
     "file": "ecsguard.runtime.sinks:FileSink",
+    "db": "ecsguard.runtime.sinks:StoreSink",
     "nats": "ecsguard.sinks.nats:NatsAlertSink",
 }
 

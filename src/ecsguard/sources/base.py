@@ -25,6 +25,7 @@ class Delivery:
     origin: str
     error: str | None = None
     ack: Callable[[], Any] | None = None
+    raw: bytes | None = None  # the unparsed line, when the source was opened with raw=True
 
 
 @runtime_checkable
