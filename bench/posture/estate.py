@@ -242,3 +242,101 @@ def to_terraform_plan(tds: list[dict[str, Any]]) -> dict[str, Any]:
             "root_module": {},
         },
     }
+
+
+def clusters_and_services(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """n clusters (every other one without Container Insights) and n Fargate services
+    (every third with a public IP, every fourth on platform 1.3.0)."""
+    clusters = [
+        {"name": f"cl-{i:03d}", "insights": "disabled" if i % 2 else "enhanced"} for i in range(n)
+    ]
+    services = [
+        {
+            "name": f"api-{i:03d}",
+            "cluster": f"cl-{i:03d}",
+            "family": f"svc-{i:05d}",
+            "public": i % 3 == 0,
+            "platform": "1.3.0" if i % 4 == 0 else "LATEST",
+        }
+        for i in range(n)
+    ]
+    return clusters, services
+
+
+def cloudformation_extras(clusters: list[dict[str, Any]], services: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for c in clusters:
+        out["Cl" + c["name"].replace("-", "")] = {
+            "Type": "AWS::ECS::Cluster",
+            "Properties": {"ClusterName": c["name"], "ClusterSettings": [{"Name": "containerInsights", "Value": c["insights"]}]},
+        }
+    for s in services:
+        out["Svc" + s["name"].replace("-", "")] = {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "ServiceName": s["name"],
+                "Cluster": {"Ref": "Cl" + s["cluster"].replace("-", "")},
+                "TaskDefinition": {"Ref": "Td" + s["family"].replace("-", "")},
+                "LaunchType": "FARGATE",
+                "PlatformVersion": s["platform"],
+                "DesiredCount": 1,
+                "NetworkConfiguration": {
+                    "AwsvpcConfiguration": {
+                        "AssignPublicIp": "ENABLED" if s["public"] else "DISABLED",
+                        "Subnets": ["subnet-0123456789abcdef0"],
+                        "SecurityGroups": ["sg-0123456789abcdef0"],
+                    }
+                },
+            },
+        }
+    return out
+
+
+def terraform_extras(clusters: list[dict[str, Any]], services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for c in clusters:
+        out.append(
+            {
+                "address": f"aws_ecs_cluster.{c['name'].replace('-', '_')}",
+                "mode": "managed",
+                "type": "aws_ecs_cluster",
+                "name": c["name"].replace("-", "_"),
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "schema_version": 0,
+                "values": {
+                    "name": c["name"],
+                    "setting": [{"name": "containerInsights", "value": c["insights"]}],
+                    "configuration": [],
+                    "service_connect_defaults": [],
+                    "tags": None,
+                },
+                "sensitive_values": {},
+            }
+        )
+    for s in services:
+        out.append(
+            {
+                "address": f"aws_ecs_service.{s['name'].replace('-', '_')}",
+                "mode": "managed",
+                "type": "aws_ecs_service",
+                "name": s["name"].replace("-", "_"),
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "schema_version": 0,
+                "values": {
+                    "name": s["name"],
+                    "launch_type": "FARGATE",
+                    "platform_version": s["platform"],
+                    "desired_count": 1,
+                    "enable_execute_command": False,
+                    "network_configuration": [
+                        {"assign_public_ip": s["public"], "subnets": ["subnet-0123456789abcdef0"], "security_groups": ["sg-0123456789abcdef0"]}
+                    ],
+                    "capacity_provider_strategy": [],
+                    "load_balancer": [],
+                    "service_registries": [],
+                    "tags": None,
+                },
+                "sensitive_values": {},
+            }
+        )
+    return out

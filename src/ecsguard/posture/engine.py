@@ -219,7 +219,7 @@ class _CheckMeta:
         self.title = check.title
         self.severity = severity or check.severity
         self.remediation = check.remediation.text
-        self.references = {k: v for k, v in check.references.items() if v}
+        self.references = {k: list(v) for k, v in check.references.items()}
         self.frameworks = frameworks
         self.pass_detail = ""
 
