@@ -105,6 +105,22 @@ def subtract(a: PortSet, b: PortSet) -> PortSet:
     return out
 
 
+def is_everything(ps: PortSet) -> bool:
+    """Every protocol on every port (an "all traffic" rule)."""
+    return len(ps) == len(ALL) and all(ps.get(k) == FULL for k in ALL)
+
+
+_labels: dict[tuple[tuple[str, Intervals], ...], str] = {}
+
+
+def cached_label(ps: PortSet) -> str:
+    key = tuple(sorted(ps.items()))
+    hit = _labels.get(key)
+    if hit is None:
+        hit = _labels[key] = label(ps)
+    return hit
+
+
 def is_all(ps: PortSet) -> bool:
     """True when tcp and udp are open on every port (unrestricted connectivity)."""
     return ps.get("tcp") == FULL and ps.get("udp") == FULL

@@ -8,6 +8,7 @@ about (the CDE, forwarders, second hops, declared flows), and cached."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -130,6 +131,10 @@ class ReachEngine:
         self.by_sg: dict[str, list[int]] = defaultdict(list)
         self.addr = AddressIndex([])
         self.pairs: dict[tuple[int, int], Reach | None] = {}
+        self._range_index: dict[int, tuple[list[int], list[tuple[int, int, int]], int]] | None = (
+            None
+        )
+        self._plans: dict[int, tuple[P.PortSet, list[str], P.PortSet, list[str], list[Peer]]] = {}
         self.by_dst: dict[int, dict[int, Reach]] = defaultdict(dict)
         self._into: set[int] = set()
         self.result = ReachResult()
@@ -202,9 +207,8 @@ class ReachEngine:
         hits: list[tuple[str, Peer]] = []
         for gid in sc.sgs:
             hits += self.ing_by_ref.get(gid, ())
-        for (version, lo, hi), rules in self.ing_by_range.items():
-            if overlaps(sc.v4 if version == 4 else sc.v6, lo, hi):
-                hits += rules
+        for key in self._ranges_overlapping(sc):
+            hits += self.ing_by_range[key]
         for owner, peer in hits:
             for d in self.by_sg.get(owner, ()):
                 if targets is None or d in targets:
@@ -217,6 +221,26 @@ class ReachEngine:
                 if first:
                     break
         return found
+
+    def _ranges_overlapping(self, c: NetClass) -> list[tuple[int, int, int]]:
+        """Keys of ``ing_by_range`` whose range overlaps the class's addresses (bisect index)."""
+        if self._range_index is None:
+            index: dict[int, tuple[list[int], list[tuple[int, int, int]], int]] = {}
+            for version in (4, 6):
+                keys = sorted(k for k in self.ing_by_range if k[0] == version)
+                span = max((hi - lo for _, lo, hi in keys), default=0)
+                index[version] = ([k[1] for k in keys], keys, span)
+            self._range_index = index
+        out: list[tuple[int, int, int]] = []
+        for version, space in ((4, c.v4), (6, c.v6)):
+            los, keys, span = self._range_index[version]
+            if space is None:
+                out += keys
+                continue
+            for lo, hi in space:
+                start, stop = bisect_left(los, lo - span), bisect_right(los, hi)
+                out += [k for k in keys[start:stop] if k[2] >= lo]
+        return list(dict.fromkeys(out))
 
     def _peer_classes(self, peer: Peer) -> set[int]:
         if peer.group is not None:
@@ -262,18 +286,46 @@ class ReachEngine:
                     ev.append(peer.rule.rule_id)
         return ps, ev
 
+    def _egress_plan(
+        self, s: NetClass
+    ) -> tuple[P.PortSet, list[str], P.PortSet, list[str], list[Peer]]:
+        """Per class: world v4 egress, world v6 egress, and the other egress peers."""
+        plan = self._plans.get(s.index)
+        if plan is None:
+            w4: P.PortSet = {}
+            w6: P.PortSet = {}
+            e4: list[str] = []
+            e6: list[str] = []
+            rest: list[Peer] = []
+            for gid in sorted(s.sgs):
+                for peer in self.egress.get(gid, ()):
+                    if peer.world and peer.ranges[0][0] == 4:
+                        w4, e4 = P.union(w4, peer.ports), [*e4, peer.rule.rule_id]
+                    elif peer.world:
+                        w6, e6 = P.union(w6, peer.ports), [*e6, peer.rule.rule_id]
+                    else:
+                        rest.append(peer)
+            if P.is_everything(w4):
+                w4 = P.ALL  # identity marks "all traffic" for the fast path
+            plan = self._plans[s.index] = (w4, e4, w6, e6, rest)
+        return plan
+
     def _egress(self, s: NetClass, d: NetClass, mode: str) -> tuple[P.PortSet, list[str]]:
+        w4, e4, w6, e6, rest = self._egress_plan(s)
         eg: P.PortSet = {}
         eg_ev: list[str] = []
-        for gid in sorted(s.sgs):
-            for peer in self.egress.get(gid, ()):
-                if peer.group is not None and mode == "tgw":
-                    continue  # SG references do not cross a transit gateway
-                if _matches(peer, d):
-                    eg = P.union(eg, peer.ports)
-                    eg_ev.append(peer.rule.rule_id)
-                    if eg is P.ALL or P.label(eg) == "all":
-                        return eg, eg_ev
+        if w4 and d.v4 != ():
+            eg, eg_ev = w4, list(e4)
+            if w4 is P.ALL:
+                return eg, eg_ev
+        if w6 and d.v6 != ():
+            eg, eg_ev = P.union(eg, w6), eg_ev + e6
+        for peer in rest:
+            if peer.group is not None and mode == "tgw":
+                continue  # SG references do not cross a transit gateway
+            if _matches(peer, d):
+                eg = P.union(eg, peer.ports)
+                eg_ev.append(peer.rule.rule_id)
         return eg, eg_ev
 
     def _pair(self, s: NetClass, d: NetClass, ingress: P.PortSet, ev: list[str]) -> Reach | None:
@@ -286,7 +338,7 @@ class ReachEngine:
             if public and not self.policy.public_entry_counts_as_connection:
                 ingress = P.subtract(ingress, public[0])
         eg, eg_ev = self._egress(s, d, mode)
-        ports = P.intersect(ingress, eg)
+        ports = ingress if eg is P.ALL else P.intersect(ingress, eg)
         if not ports:
             return None
         nacl = self.router.nacl_ports(s, d)
@@ -294,7 +346,9 @@ class ReachEngine:
             ports = P.intersect(ports, nacl)
             if not ports:
                 return None
-        return Reach(ports, sorted(set(ev)) + sorted(set(eg_ev)) + route_ev, mode, P.label(ports))
+        return Reach(
+            ports, sorted(set(ev)) + sorted(set(eg_ev)) + route_ev, mode, P.cached_label(ports)
+        )
 
 
 def _accumulate(acc: dict[int, tuple[P.PortSet, list[str]]], key: int, peer: Peer) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RULE_ORDER = ("C1", "C2", "C3", "C4", "S1", "S1b", "S2", "S3", "S4", "S5", "U1", "O1", "A1")
+_RANK_OF = {rule: i for i, rule in enumerate(RULE_ORDER)}
 CONNECTED_RULES = frozenset({"S1", "S1b"})
 CATEGORIES = ("cde", "connected-to", "security-impacting", "undetermined", "out-of-scope")
 RANK = {"out-of-scope": 0, "undetermined": 1, "security-impacting": 2, "connected-to": 2, "cde": 3}
@@ -32,7 +33,7 @@ class Reason:
 def ordered(reasons: list[Reason]) -> list[Reason]:
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     out: list[Reason] = []
-    for r in sorted(reasons, key=lambda r: RULE_ORDER.index(r.rule)):
+    for r in sorted(reasons, key=lambda r: _RANK_OF[r.rule]):
         key = (r.rule, r.code, r.path)
         if key not in seen:
             seen.add(key)

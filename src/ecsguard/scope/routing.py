@@ -111,6 +111,8 @@ class Router:
 
     def nacl_ports(self, s: NetClass, d: NetClass) -> P.PortSet | None:
         """Ports both subnets' NACLs let through from ``s`` to ``d``; None: unrestricted."""
+        if not self.subnet_nacl and not self.default_nacl:
+            return None
         if s.subnet is not None and s.subnet == d.subnet:
             return None  # traffic inside a subnet does not cross its NACL
         out = self._acl(self._nacl(s), True, d)

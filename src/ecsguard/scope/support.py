@@ -15,10 +15,13 @@ class SupportRules:
         self.sg = cl.sg
         self.inv = inv
         self.policies: dict[str, iam.RolePolicies] = {}
+        self._reach_cache: dict[str, list[str]] = {}
+        self.resources: dict[str, str] = {}
         for role in inv.iam_roles:
             self.policies[role.id] = iam.role_policies(role)
 
     def run(self) -> None:
+        self.resources = self.cde_resources()
         self._role_unknowns()
         self.s1()
         self.s1b()
@@ -218,7 +221,7 @@ class SupportRules:
             secret_of.update({s: wid for s in wl.secrets})
             log_of.update({g: wid for g in wl.log_groups})
             vol_of.update({v: (wid, rw) for v, rw in wl.volumes.items()})
-        resources = self.cde_resources()
+        resources = self.resources
         for wid, wl in self.sg.workloads.items():
             if wid in self.cl.cde:
                 continue
@@ -278,6 +281,11 @@ class SupportRules:
                 )
 
     def role_reach(self, role: str, resources: dict[str, str]) -> list[str]:
+        if role not in self._reach_cache:
+            self._reach_cache[role] = self._role_reach(role, resources)
+        return self._reach_cache[role]
+
+    def _role_reach(self, role: str, resources: dict[str, str]) -> list[str]:
         pol = self.policies.get(role)
         if pol is None:
             return []
@@ -335,7 +343,7 @@ class SupportRules:
                     ),
                 )
         self._segmentation()
-        resources = self.cde_resources()
+        resources = self.resources
         for role in self.policies:
             pol = self.policies[role]
             if pol.allows(iam.ADMIN, "*"):
