@@ -105,7 +105,7 @@ class BpftraceCapture:
         self._threads: list[threading.Thread] = []
         self._script_path: str | None = None
         self._calibrated = False
-        self._ready_wall_ns = time.time_ns()
+        self._anchor_wall_ns = time.time_ns()
 
     def start(self) -> None:
         reason = ebpf_unavailable_reason(self.bpftrace)
@@ -134,6 +134,9 @@ class BpftraceCapture:
             if self._proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise CaptureError("bpftrace failed to start: " + self._error_text())
+        before = time.time_ns()
+        os.getppid()  # the script stamps this syscall: kernel clock <-> wall clock
+        self._anchor_wall_ns = (before + time.time_ns()) // 2
 
     def _spawn(self, target: Any, stream: IO[bytes]) -> None:
         thread = threading.Thread(target=target, args=(stream,), daemon=True)
@@ -161,7 +164,6 @@ class BpftraceCapture:
                 # last probe is attached, so its record is the true start (and clock anchor).
                 for i, line in enumerate(lines):
                     if _BEGIN_MARK in line:
-                        self._ready_wall_ns = time.time_ns()
                         self._ready.set()
                         lines = lines[i:]
                         break
@@ -189,8 +191,8 @@ class BpftraceCapture:
                 continue
             for line in lines:
                 rec = feed(line)
-                if self.parser.start_nsecs is not None and not self._calibrated:
-                    self._calibrate(self.parser.start_nsecs)
+                if self.parser.clock_nsecs is not None and not self._calibrated:
+                    self._calibrate(self.parser.clock_nsecs)
                 if forks:
                     for parent, child in forks:
                         self.builder.forked(parent, child)
@@ -209,8 +211,8 @@ class BpftraceCapture:
 
     def _calibrate(self, kernel_nsecs: int) -> None:
         # bpftrace's nsecs is the kernel's ktime, which need not match this process's
-        # CLOCK_MONOTONIC (it does not on restored VM snapshots): anchor it on the BEGIN record.
-        self.builder.clock_offset_ns = self._ready_wall_ns - kernel_nsecs
+        # CLOCK_MONOTONIC (it does not on restored VM snapshots): anchor it on the T record.
+        self.builder.clock_offset_ns = self._anchor_wall_ns - kernel_nsecs
         self._calibrated = True
 
     def _sync_stats(self) -> None:

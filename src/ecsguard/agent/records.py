@@ -43,6 +43,7 @@ class RecordParser:
     lost: int = 0
     malformed: int = 0
     start_nsecs: int | None = None  # the script's BEGIN timestamp (kernel clock)
+    clock_nsecs: int | None = None  # kernel time of the agent's clock-anchor syscall
     exits: list[int] = field(default_factory=list)
     forks: list[tuple[int, int]] = field(default_factory=list)
     _parts: dict[int, list[str]] = field(default_factory=dict)
@@ -97,8 +98,11 @@ class RecordParser:
                 return None
         except ValueError:
             pass
-        if letter == "S" and len(fields) == 2 and fields[1].isdigit():
-            self.start_nsecs = int(fields[1])
+        if letter in "ST" and len(fields) == 2 and fields[1].isdigit():
+            if letter == "S":
+                self.start_nsecs = int(fields[1])
+            else:
+                self.clock_nsecs = int(fields[1])
             return None
         self.malformed += 1
         return None
