@@ -134,3 +134,50 @@ def test_securityhub_imports_in_batches_and_updates_in_place(clean_moto: str) ->
     resolved = next(f for f in found if f["Id"] == "id-0")
     assert resolved["Compliance"]["Status"] == "PASSED"
     assert resolved["RecordState"] == "ARCHIVED"
+
+
+def make_alert(i: int) -> Any:
+    from ecsguard.runtime.alerts import Alert
+
+    return Alert(
+        rule_id="reverse_shell",
+        finding_type="Execution:Runtime/ReverseShell",
+        severity="high",
+        title="Reverse shell",
+        detail="bash connected its stdin to a socket",
+        time_ms=1_764_500_000_000 + i,
+        event_uids=[f"e{i}"],
+        resource={
+            "cluster": "payments",
+            "task_arn": "arn:aws:ecs:us-east-1:123456789012:task/payments/0123456789abcdef0123456789abcdef",
+            "container": "app",
+        },
+        process={"name": "bash", "cmdline": "bash -i", "pid": 100 + i, "ancestors": ["node"]},
+        mitre=["T1059"],
+    )
+
+
+def test_alert_sinks_deliver_through_monitor_protocol(
+    clean_moto: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecsguard.sinks.alerts import CloudWatchAlertSink, SecurityHubAlertSink
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", clean_moto)
+    hub: Any = client(clean_moto, "securityhub")
+    hub.enable_security_hub()
+    cw = CloudWatchAlertSink("cloudwatch:/ecsguard/alerts/monitor-1?create=true")
+    sh = SecurityHubAlertSink()
+    for i in range(150):
+        alert = make_alert(i)
+        cw.emit(alert)
+        sh.emit(alert)
+    cw.close()
+    sh.close()
+    logs: Any = client(clean_moto, "logs")
+    events = logs.get_log_events(logGroupName="/ecsguard/alerts", logStreamName="monitor-1")[
+        "events"
+    ]
+    assert len(events) == 150
+    assert orjson.loads(events[0]["message"])["finding_type"] == "Execution:Runtime/ReverseShell"
+    findings = hub.get_findings(MaxResults=100)
+    assert len(findings["Findings"]) == 100 and findings.get("NextToken")
