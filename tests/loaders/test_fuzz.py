@@ -19,7 +19,7 @@ from ecsguard.collect.tf_types import PRIMARY as TF_PRIMARY
 from ecsguard.errors import InputError
 from ecsguard.model import InventoryBuilder
 
-EXAMPLES = int(os.environ.get("ECSGUARD_FUZZ_EXAMPLES", "80"))
+EXAMPLES = int(os.environ.get("ECSGUARD_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
