@@ -252,3 +252,60 @@ def test_provider_default_tags_come_from_tags_all() -> None:
     }
     (group,) = _one("aws_cloudwatch_log_group", values).log_groups
     assert group.tags == {"team": "payments", "pci:chd": "store"}
+
+
+def test_counted_module_links_references() -> None:
+    def row(kind: str, name: str) -> dict[str, Any]:
+        return {
+            "address": f'module.svc["a"].{kind}.{name}',
+            "mode": "managed",
+            "type": kind,
+            "name": name,
+        }
+
+    td = {
+        **row("aws_ecs_task_definition", "t"),
+        "values": {"family": "web", "container_definitions": "[]"},
+    }
+    svc = {**row("aws_ecs_service", "s"), "values": {"name": "web"}}
+    doc = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [{"address": 'module.svc["a"]', "resources": [td, svc]}]
+            }
+        },
+        "resource_changes": [
+            {**svc, "change": {"actions": ["create"], "after_unknown": {"task_definition": True}}}
+        ],
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "svc": {
+                        "module": {
+                            "resources": [
+                                {
+                                    "address": "aws_ecs_service.s",
+                                    "mode": "managed",
+                                    "expressions": {
+                                        "task_definition": {
+                                            "references": [
+                                                "aws_ecs_task_definition.t.arn",
+                                                "aws_ecs_task_definition.t",
+                                            ]
+                                        }
+                                    },
+                                }
+                            ]
+                        }
+                    }
+                }
+            }
+        },
+    }
+    builder = InventoryBuilder()
+    terraform.load(doc, "plan.json", builder)
+    inv = builder.build()
+    (service,) = inv.services
+    assert service.task_definition == 'module.svc["a"].aws_ecs_task_definition.t'
+    assert inv.task_definition(service.task_definition) is not None

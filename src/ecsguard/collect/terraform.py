@@ -8,6 +8,7 @@ folds attaching resources (``tf_attach``). Every record's id is its Terraform ad
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from ecsguard.model import InputInfo, InventoryBuilder, Origin
 from ecsguard.model.inventory import SECTIONS
 
 MAX_MODULE_DEPTH = 32
+_INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 TASK_DEFINITION = "aws_ecs_task_definition"
 
 
@@ -43,7 +45,8 @@ class _Resource:
         self.module = module
         self.place = place
         self.values = raw.get("values") or {}
-        self.base = self.address.split("[", 1)[0]
+        # The configuration names resources without count/for_each instance keys.
+        self.base = _INSTANCE_KEY.sub("", self.address)
 
 
 def load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
