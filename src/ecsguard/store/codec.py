@@ -45,9 +45,9 @@ def resource_body(record: Resource) -> dict[str, Any]:
 
 
 def encode(value: Any) -> tuple[str, bytes]:
-    """(key, compressed canonical JSON) of an already-redacted value."""
+    """(key, canonical JSON) of an already-redacted value; ``pack`` it before storing."""
     data = canonical(value)
-    return digest(data), pack(data)
+    return digest(data), data
 
 
 def origin_ref(record: Resource, inputs: tuple[InputInfo, ...]) -> Any:

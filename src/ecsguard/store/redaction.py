@@ -60,34 +60,62 @@ def scrub_string(value: str) -> str:
     return result
 
 
-@lru_cache(maxsize=4096)
+_NAMES: dict[str, bool] = {}
+
+
 def _secret_name(name: str) -> bool:
-    return redact.secret_name(name)
+    flag = _NAMES.get(name)
+    if flag is None:
+        if len(_NAMES) > 65536:
+            _NAMES.clear()
+        flag = _NAMES[name] = redact.secret_name(name)
+    return flag
 
 
 def _pair(name: Any, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if isinstance(name, str) and _secret_name(name):
-        return redact.MASK
-    if name is not None and not isinstance(name, str):
-        # redact.scrub raises on a non-string name; judge it by its text instead
-        return redact.redact_pair(str(name), value)
-    return scrub_string(value)
+    if type(value) is not str:
+        return value if not isinstance(value, str) else _pair(name, str(value))
+    if type(name) is str:
+        return redact.MASK if _secret_name(name) else scrub_string(value)
+    if name is None:
+        return scrub_string(value)
+    # redact.scrub raises on a non-string name; judge it by its text instead
+    return redact.redact_pair(str(name), value)
 
 
 def fast_scrub(obj: Any) -> Any:
-    """Same result as ``ecsguard.redact.scrub(obj)``."""
-    if isinstance(obj, dict):
-        keys = obj.keys()
-        if "value" in keys and ("name" in keys or "Name" in keys) and len(keys) <= 3:
+    """Same result as ``ecsguard.redact.scrub(obj)``, with one dict pass per level."""
+    kind = type(obj)
+    if kind is dict:
+        if "value" in obj and ("name" in obj or "Name" in obj) and len(obj) <= 3:
             name = obj.get("name", obj.get("Name"))
             return {k: (_pair(name, v) if k == "value" else fast_scrub(v)) for k, v in obj.items()}
-        return {
-            k: (_pair(str(k), v) if isinstance(v, str) else fast_scrub(v)) for k, v in obj.items()
-        }
-    if isinstance(obj, list | tuple):
-        return [fast_scrub(v) for v in obj]
-    if isinstance(obj, str):
+        out: dict[Any, Any] = {}
+        for key, value in obj.items():
+            vkind = type(value)
+            if vkind is str:
+                flag = _NAMES.get(key) if type(key) is str else None
+                if flag is False:  # the common case, inlined: a known non-secret key
+                    out[key] = scrub_string(value)
+                else:
+                    out[key] = _pair(key if type(key) is str else str(key), value)
+            elif vkind is dict or vkind is list or vkind is tuple:
+                out[key] = fast_scrub(value)
+            elif isinstance(value, str | dict | list | tuple):  # subclasses: the slow path
+                out[key] = _pair(str(key), value) if isinstance(value, str) else fast_scrub(value)
+            else:
+                out[key] = value
+        return out
+    if kind is list or kind is tuple:
+        return [fast_scrub(v) if type(v) is not str else scrub_string(v) for v in obj]
+    if kind is str:
         return scrub_string(obj)
+    if isinstance(obj, dict | list | tuple | str):
+        return fast_scrub(
+            dict(obj)
+            if isinstance(obj, dict)
+            else list(obj)
+            if not isinstance(obj, str)
+            else str(obj)
+        )
     return obj

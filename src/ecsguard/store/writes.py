@@ -17,7 +17,7 @@ from ecsguard import __version__
 from ecsguard.model import ATTRIBUTES, Inventory
 from ecsguard.posture.result import Finding, ScanResult
 from ecsguard.store import schema as s
-from ecsguard.store.codec import encode, origin_ref, resource_body
+from ecsguard.store.codec import encode, origin_ref, pack, resource_body
 from ecsguard.store.redaction import fast_scrub
 
 BUCKETS_FROM = 256  # sections bigger than this are split so one change rewrites 1/64th
@@ -49,14 +49,14 @@ def upsert(conn: Connection, table: Table, row: dict[str, Any]) -> None:
 
 
 def put_blobs(conn: Connection, blobs: dict[str, tuple[str, bytes]]) -> int:
-    """Store the blobs not yet present; return how many were new."""
+    """Store the blobs (canonical JSON by key) not yet present; return how many were new."""
     keys = list(blobs)
     have: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
         have.update(conn.scalars(select(s.blobs.c.hash).where(s.blobs.c.hash.in_(part))))
     rows = [
-        {"hash": h, "kind": kind, "data": data}
+        {"hash": h, "kind": kind, "data": pack(data)}
         for h, (kind, data) in blobs.items()
         if h not in have
     ]

@@ -1,0 +1,72 @@
+"""Store benchmark: record a 10,000-task-definition snapshot on SQLite, then again unchanged,
+then with 1% of the families at a new revision.
+
+Prints seconds per run and how many bytes each run added to the database (after a WAL
+checkpoint), with the first run as the baseline the others are compared with:
+
+    .venv/bin/python bench/store/bench_store.py [--count 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from estate import snapshot
+
+from ecsguard.collect.snapshot import load_snapshot
+from ecsguard.model import Inventory, InventoryBuilder
+from ecsguard.store import Store, open_store
+
+
+def inventory(count: int, changed: int = 0) -> Inventory:
+    builder = InventoryBuilder()
+    load_snapshot(snapshot(count, changed), f"bench-{changed}.json", builder)
+    return builder.build()
+
+
+def size(store: Store, path: Path) -> int:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = conn.execute(text("PRAGMA page_count")).scalar_one()
+        free = conn.execute(text("PRAGMA freelist_count")).scalar_one()
+        page = conn.execute(text("PRAGMA page_size")).scalar_one()
+    return int((pages - free) * page)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        store = open_store(str(path))
+        before = size(store, path)
+        rows = []
+        for label, changed in (("first", 0), ("unchanged", 0), ("1% changed", args.count // 100)):
+            inv = inventory(args.count, changed)
+            start = time.perf_counter()
+            store.record_run(inv, source=label, kind="collect")
+            seconds = time.perf_counter() - start
+            after = size(store, path)
+            rows.append((label, seconds, after - before))
+            before = after
+        store.close()
+    base_seconds, base_bytes = rows[0][1], rows[0][2]
+    print(f"store.record_run, {args.count} task definitions, SQLite")
+    for label, seconds, added in rows:
+        print(
+            f"  {label:<11} {seconds:6.2f} s ({seconds / base_seconds:4.2f}x first)"
+            f"  +{added / 1024:9.1f} KiB ({added / base_bytes:7.2%} of first)"
+        )
+
+
+if __name__ == "__main__":
+    main()
