@@ -153,7 +153,7 @@ def test_ecs_capacity(inv: Inventory) -> None:
     assert asg.managed_scaling is not None and asg.managed_scaling.target_capacity == 90
 
 
-def test_cdk_template_json_and_region_parameter(tmp_path: Path) -> None:
+def test_template_json_without_format_version_in_a_directory(tmp_path: Path) -> None:
     doc = json.loads((DATA / "estate.template.json").read_text())
     del doc["AWSTemplateFormatVersion"]  # CDK output omits it
     path = tmp_path / "cdk.out" / "PaymentsStack.template.json"
@@ -197,3 +197,33 @@ Resources:
     }
     assert svc.cluster_arn.endswith("cluster/c") and svc.task_definition == "web:3"
     assert [(t.task_definition, t.launch_type) for t in svc.task_sets] == [("web:4", "FARGATE")]
+
+
+def test_cdk_synthesised_template() -> None:
+    inv = load_inputs([str(DATA / "cdk.out")])
+    (td,) = inv.task_definitions
+    # the image URI is cut out of the repository ARN, which exists only after deployment
+    assert td.is_unknown("containerDefinitions[0].image")
+    assert td.is_unknown("containerDefinitions[0].logConfiguration.options.awslogs-region")
+    options = td.container_definitions[0].log_configuration
+    assert options is not None
+    group = inv.find("log_groups", options.options["awslogs-group"])
+    assert group is not None and group.id == "TaskDefapiLogGroup3E5B4D1C"
+    assert td.container_definitions[0].readonly_root_filesystem is True
+    execution = inv.find("iam_roles", td.execution_role_arn)
+    assert execution is not None
+    assert [p.policy_name for p in execution.role_policy_list] == [
+        "TaskDefExecutionRoleDefaultPolicyA8E5E6C1"
+    ]
+    (svc,) = inv.services
+    assert inv.task_definition(svc.task_definition) is td
+    awsvpc = svc.awsvpc
+    assert awsvpc is not None
+    group_sg = inv.security_group(awsvpc.security_groups[0])
+    assert group_sg is not None
+    assert sorted((r.direction, r.peer) for r in group_sg.rules) == [
+        ("egress", "0.0.0.0/0"),
+        ("ingress", "sg-0b1c2d3e4f5a60001"),
+    ]
+    (repo,) = inv.ecr_repositories
+    assert repo.repository_name == "" and repo.image_scanning_configuration is not None
