@@ -155,7 +155,7 @@ def templates(draw: st.DrawFn) -> dict[str, Any]:
                 {"Type": cfn_types, "Properties": _tree(CFN_KEYS)},
                 optional={
                     "Condition": st.sampled_from(["Cond", "Other"]),
-                    "DependsOn": st.sampled_from(["A", "B"]),
+                    "DependsOn": st.sampled_from(["A", "B"]) | _tree(["A"]),
                 },
             ),
             min_size=1,

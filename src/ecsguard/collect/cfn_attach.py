@@ -169,7 +169,7 @@ def _references(value: Any, found: set[str]) -> None:
                     first = arg.split(".", 1)[0] if isinstance(arg, str) else None
                     if isinstance(arg, list) and arg and isinstance(arg[0], str):
                         first = arg[0]
-                    if first:
+                    if isinstance(first, str):
                         found.add(first)
                 elif key == "Fn::Sub":
                     text = arg[0] if isinstance(arg, list) and arg else arg
@@ -189,8 +189,10 @@ def check_cycles(ctx: Context) -> None:
         found: set[str] = set()
         _references(res.get("Properties"), found)
         depends = res.get("DependsOn")
-        found.update([depends] if isinstance(depends, str) else depends or [])
-        graph[lid] = sorted(str(n) for n in found if n in ctx.resources and n != lid)
+        found.update(
+            d for d in (depends if isinstance(depends, list) else [depends]) if isinstance(d, str)
+        )
+        graph[lid] = sorted(n for n in found if n in ctx.resources and n != lid)
         if lid in found:
             raise InputError(ctx.source, f"Resources.{lid}", f"{lid} refers to itself")
     cycle = _find_cycle(graph)

@@ -139,7 +139,7 @@ class Context:
         if not isinstance(args, list) or len(args) != 2:
             raise InputError(self.source, place, "Fn::GetAtt takes [LogicalId, Attribute]")
         logical_id, attr = args[0], self.resolve(args[1], place)
-        if logical_id not in self.resources:
+        if not isinstance(logical_id, str) or logical_id not in self.resources:
             return Unknown(f"Fn::GetAtt {logical_id} is not a resource of this template")
         if isinstance(attr, str) and _is_identity(attr):
             return ResourceId(logical_id)

@@ -117,10 +117,11 @@ def load(
             "not a recognised input (expected an ecsguard snapshot, a task definition, "
             "a CloudFormation template or a Terraform plan JSON)",
         )
-    ctx = Context(doc, source, parameters)
-    attach.check_cycles(ctx)
+    with _guard(source, "Resources"):
+        ctx = Context(doc, source, parameters)
+        attach.check_cycles(ctx)
+        items = _translate_all(ctx)
     region = ctx.region if isinstance(ctx.region, str) else ""
-    items = _translate_all(ctx)
     builder.inputs.append(InputInfo(path=source, kind="cloudformation"))
     for lid, (kind, item) in items.primary.items():
         section, key, _ = PRIMARY[kind]

@@ -51,6 +51,11 @@ class _Resource:
 
 def load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
     """Add every supported resource of a plan (or state) document to ``builder``."""
+    with _guard(source, "planned_values"):
+        _load(doc, source, builder)
+
+
+def _load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
     version = str(doc.get("format_version", ""))
     if not version.startswith(("0.", "1.")):
         raise InputError(source, "format_version", f"unsupported plan format {version!r}")
