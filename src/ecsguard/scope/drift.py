@@ -9,6 +9,9 @@ from ecsguard.scope.reasons import RANK
 
 WORKLOAD_KINDS = frozenset({"service", "task_group", "task_definition", "instance"})
 IN_SCOPE = frozenset({"cde", "connected-to", "security-impacting"})
+# components that can open or receive connections (segmentation is about these)
+CONNECTING_KINDS = frozenset({"service", "task_group", "task_definition", "instance", "container_instance",
+                              "load_balancer", "data_store", "file_system", "vpc_endpoint"})  # fmt: skip
 SUPPORT_EDGES = frozenset(
     {
         "task_role",
@@ -81,7 +84,12 @@ def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str,
                 "task-of",
                 "task-definition-of",
             )
-            if was == "out-of-scope" and not inherited:
+            if (
+                was == "out-of-scope"
+                and cat in IN_SCOPE
+                and not inherited
+                and comp["kind"] in CONNECTING_KINDS
+            ):
                 events.append(
                     _event(
                         "SEGMENTATION_BROKEN",

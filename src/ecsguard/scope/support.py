@@ -359,6 +359,15 @@ class SupportRules:
             for what in self.role_reach(role, resources)[:1]:
                 self.add(role, Reason("S5", "reaches-cde-resource", f"can reach {what}", (role,)))
 
+    def _grants(self, group: str, cid: str) -> bool:
+        """True when a member of ``group`` actually reaches ``cid`` (an ingress rule without
+        matching egress opens no path, so its group is no segmentation control of the CDE)."""
+        net = self.cl.net
+        for src in self.sg.into(cid, "can_reach"):
+            if any(group in net.classes[c].sgs for c in self.sg.components[src].classes):
+                return True
+        return False
+
     def _segmentation(self) -> None:
         net = self.cl.net
         for cid in sorted(self.cl.cde):
@@ -384,7 +393,7 @@ class SupportRules:
                             and rule.peer != gid
                         ):
                             ref = self.sg.resolve(rule.peer)
-                            if ref:
+                            if ref and self._grants(rule.peer, cid):
                                 self.add(
                                     ref,
                                     Reason(
