@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from collect_testlib import Run, by, check_generation, run_collect, tag_map
 
-from ecsguard.collect.aws import SECTION_KEYS
+from ecsguard.collect.aws import SECTION_KEYS, _assemble
 from ecsguard.sample.estate import Estate, apply_generation
 from ecsguard.sample.estate_base import FAKE_SECRET, SECURITY_GROUPS
 from ecsguard.sample.estate_data import REPOSITORIES
@@ -263,13 +263,15 @@ def test_identity_discovery_and_data_stores(run: Run, estate: Estate) -> None:
     assert algorithm["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
 
 
-def test_default_revision_policy_versus_all_revisions(estate: Estate, tmp_path: Path) -> None:
-    default = run_collect(estate.url, tmp_path)
-    revisions = {(t["family"], t["revision"]) for t in default.region["ecs"]["taskDefinitions"]}
+def test_default_revision_policy_versus_all_revisions(
+    run: Run, estate: Estate, tmp_path: Path
+) -> None:
+    default = run.region["ecs"]["taskDefinitions"]
+    revisions = {(t["family"], t["revision"]) for t in default}
     assert ("payment-api", 2) in revisions
     assert ("payment-api", 1) not in revisions  # older ACTIVE revision, referenced by nothing
     assert not any(family == "legacy-importer" for family, _ in revisions)
-    assert default.snapshot["revision_policy"] == "latest+referenced"
+    assert run.snapshot["revision_policy"] == "latest+referenced"
     full = run_collect(estate.url, tmp_path, "--all-revisions")
     items = full.region["ecs"]["taskDefinitions"]
     every = {(t["family"], t["revision"]): t["status"] for t in items}
@@ -279,7 +281,9 @@ def test_default_revision_policy_versus_all_revisions(estate: Estate, tmp_path: 
     assert full.snapshot["revision_policy"] == "all"
 
 
-def test_regions_list_and_s3_filed_under_bucket_region(estate: Estate, tmp_path: Path) -> None:
+def test_regions_list_all_regions_and_s3_filed_under_bucket_region(
+    estate: Estate, tmp_path: Path
+) -> None:
     estate.c("s3").create_bucket(
         Bucket="eu-archive", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
@@ -292,25 +296,30 @@ def test_regions_list_and_s3_filed_under_bucket_region(estate: Estate, tmp_path:
         assert eu["ecs"]["clusters"] == []
         assert eu["iam"]["roles"] == []  # IAM is global: filed once, under us-east-1
         assert both.region["iam"]["roles"]
-        home = run_collect(estate.url, tmp_path)
-        names = {b["Name"]: b["BucketRegion"] for b in home.region["s3"]["buckets"]}
-        assert names["eu-archive"] == "eu-west-1"  # region not collected: kept at home
+        every = run_collect(estate.url, tmp_path, "--regions", "all", "--workers", "16")
+        assert every.code == 0, every.stderr
+        regions = every.snapshot["regions"]
+        assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions)
+        assert len(regions) > 15
+        assert len(regions["us-east-1"]["ecs"]["services"]) == len(SERVICES)
+        assert [b["Name"] for b in regions["eu-west-1"]["s3"]["buckets"]] == ["eu-archive"]
     finally:
         estate.c("s3").delete_bucket(Bucket="eu-archive")
 
 
-def test_all_regions_means_every_enabled_region(estate: Estate, tmp_path: Path) -> None:
-    every = run_collect(estate.url, tmp_path, "--regions", "all", "--workers", "16")
-    assert every.code == 0, every.stderr
-    regions = every.snapshot["regions"]
-    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions)
-    assert len(regions) > 15
-    assert len(regions["us-east-1"]["ecs"]["services"]) == len(SERVICES)
+def test_bucket_of_a_region_not_collected_stays_at_home() -> None:
+    bucket = {"Name": "eu-archive", "BucketRegion": "eu-west-1"}
+    results = {("us-east-1", "s3"): {"buckets": [bucket]}}
+    regions = _assemble(["us-east-1"], "us-east-1", results)
+    assert regions["us-east-1"]["s3"]["buckets"] == [bucket]
+    assert regions["us-east-1"]["ecs"]["clusters"] == []  # unread sections are present, empty
 
 
-def test_generations_change_the_estate_as_documented(estate: Estate, tmp_path: Path) -> None:
+def test_generations_change_the_estate_as_documented(
+    run: Run, estate: Estate, tmp_path: Path
+) -> None:
     """Runs last in this module: it moves the shared estate through generations 1-3."""
-    check_generation(run_collect(estate.url, tmp_path).region, 0)
+    check_generation(run.region, 0)
     for generation in (1, 2, 3):
         apply_generation(estate, generation)
         run = run_collect(estate.url, tmp_path)

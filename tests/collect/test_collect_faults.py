@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from collect_testlib import Run, by, run_collect
 
+from ecsguard.cli import main
 from ecsguard.collect.aws import Clients, CollectOptions
 from ecsguard.collect.aws_faults import Fault, parse_faults
 from ecsguard.errors import UsageError
@@ -51,22 +52,20 @@ def test_access_denied_and_throttling_leave_the_rest(estate: Estate, tmp_path: P
     assert run.region["kms"]["keys"] and run.region["iam"]["roles"]
 
 
-def test_a_whole_service_denied(estate: Estate, tmp_path: Path) -> None:
-    run = run_collect(estate.url, tmp_path, faults="kms:*=AccessDenied")
-    assert run.code == PARTIAL
-    assert set(_errors(run)) == {("kms", "ListAliases", "*"), ("kms", "ListKeys", "*")}
-    assert run.region["kms"]["keys"] == []
-    assert len(run.region["ecs"]["clusters"]) == 3
-
-
-def test_one_resource_denied_names_that_resource(estate: Estate, tmp_path: Path) -> None:
+def test_a_whole_service_and_one_resource_denied(estate: Estate, tmp_path: Path) -> None:
     key_id = estate.ids["kms:payments"].rsplit("/", 1)[-1]
-    run = run_collect(estate.url, tmp_path, faults=f"kms:DescribeKey@{key_id}=AccessDenied")
+    faults = f"secretsmanager:*=AccessDenied;kms:DescribeKey@{key_id}=AccessDenied"
+    run = run_collect(estate.url, tmp_path, faults=faults)
     assert run.code == PARTIAL
-    assert set(_errors(run)) == {("kms", "DescribeKey", key_id)}
+    assert set(_errors(run)) == {
+        ("secretsmanager", "ListSecrets", "*"),
+        ("kms", "DescribeKey", key_id),
+    }
+    assert run.region["secretsmanager"]["secrets"] == []
     keys = by(run.region["kms"]["keys"], "KeyId")
     assert key_id not in keys
     assert len(keys) == 3
+    assert len(run.region["ecs"]["clusters"]) == 3
 
 
 def test_unsupported_timeouts_garbage_and_5xx_are_each_named(
@@ -121,27 +120,24 @@ def test_missing_operation_on_the_real_endpoint_is_not_retried(estate: Estate) -
     assert entry["message"] == "operation not supported by endpoint (HTTP 500 without an AWS error)"
 
 
-def test_snapshot_to_stdout_and_bad_output_path(estate: Estate, tmp_path: Path) -> None:
-    run = run_collect(estate.url, tmp_path, "-o", str(tmp_path / "missing" / "x.json"))
-    assert run.code == 2
-    assert run.stderr.strip().count("\n") == 0
-    assert run.stderr.startswith("ecsguard: error: ") and "not a writable directory" in run.stderr
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--fault", "nonsense"), "fault spec: cannot parse 'nonsense'"),
+        (("--fault", "ecs:*=DelayX"), "Delay takes milliseconds"),
         (("--profile", "no-such-profile-xyz"), "--profile:"),
+        (("-o", "/nonexistent-dir/x.json"), "not a writable directory"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(
-    estate: Estate, tmp_path: Path, args: tuple[str, ...], message: str
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
 ) -> None:
-    run = run_collect(estate.url, tmp_path, *args)
-    assert run.code == 2
-    assert run.stderr.startswith("ecsguard: error: ") and message in run.stderr
-    assert run.stderr.strip().count("\n") == 0
+    with pytest.raises(SystemExit) as exit_info:
+        main(["collect", "--endpoint-url", "http://127.0.0.1:9", "--regions", "us-east-1", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ecsguard: error: ") and message in err
+    assert err.strip().count("\n") == 0
 
 
 def test_fault_spec_grammar() -> None:

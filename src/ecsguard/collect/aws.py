@@ -92,6 +92,7 @@ class CollectOptions:
     all_revisions: bool = False
     max_attempts: int = 8
     workers: int = 8
+    per_resource_workers: int = 8
     read_timeout: float = 60.0
     faults: tuple[Fault, ...] = ()
 
@@ -152,7 +153,7 @@ class Clients:
             retries={"mode": "adaptive", "total_max_attempts": self.options.max_attempts},
             connect_timeout=10,
             read_timeout=self.options.read_timeout,
-            max_pool_connections=4,
+            max_pool_connections=12,
             user_agent_extra=f"ecsguard/{__version__}",
         )
         assert self._session is not None
@@ -162,7 +163,7 @@ class Clients:
             )
         install_no_retry_on_missing_operation(client)
         install_faults(client, region, service, self.options.faults)
-        return Caller(client, region, service, self.log)
+        return Caller(client, region, service, self.log, self.options.per_resource_workers)
 
 
 def collect(options: CollectOptions, progress: Progress | None = None) -> dict[str, Any]:

@@ -7,9 +7,10 @@ and resource, and the caller gets ``None`` and carries on with the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore import xform_name
 from botocore.exceptions import (
@@ -20,6 +21,9 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from botocore.parsers import ResponseParserError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _THROTTLING = {
     "Throttling",
@@ -84,11 +88,24 @@ def describe_exception(exc: BaseException) -> str:
 class Caller:
     """Calls one client's operations by API name; failures go to the shared ErrorLog."""
 
-    def __init__(self, client: Any, region: str, service: str, log: ErrorLog) -> None:
+    def __init__(
+        self, client: Any, region: str, service: str, log: ErrorLog, workers: int = 8
+    ) -> None:
         self.client = client
         self.region = region
         self.service = service
         self.log = log
+        self.workers = workers
+
+    def fan_out(self, items: Iterable[T], call: Callable[[T], R]) -> list[R]:
+        """``call`` on every item, ``self.workers`` at a time, results in input order.
+        Per-resource reads (one DescribeTaskDefinition per revision, one tag call per log
+        group) wait on the network and clients are thread-safe, so they overlap."""
+        batch = list(items)
+        if len(batch) <= 1 or self.workers <= 1:
+            return [call(item) for item in batch]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(batch))) as pool:
+            return list(pool.map(call, batch))
 
     def fail(self, operation: str, resource: str, message: str) -> None:
         self.log.add(self.region, self.service, operation, resource, message)

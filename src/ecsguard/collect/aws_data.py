@@ -117,16 +117,19 @@ def collect_s3(caller: Caller) -> dict[str, list[Any]]:
     """Every bucket of the account (S3 is global), each with ``BucketRegion`` so the
     orchestrator can file it under its region."""
     buckets = caller.pages("ListBuckets", "Buckets") or []
-    for bucket in buckets:
-        name = bucket["Name"]
-        if not bucket.get("BucketRegion"):
-            location = caller.call("GetBucketLocation", name, Bucket=name)
-            if location is not None:
-                bucket["BucketRegion"] = location.get("LocationConstraint") or "us-east-1"
-        for key, (operation, reply_key, absent) in _BUCKET_EXTRAS.items():
-            reply = caller.call(operation, name, absent=absent, Bucket=name)
-            if reply == {} and key == "Tags":
-                bucket[key] = []
-            elif reply:
-                bucket[key] = reply.get(reply_key)
+    caller.fan_out(buckets, lambda bucket: _bucket_extras(caller, bucket))
     return {"buckets": buckets}
+
+
+def _bucket_extras(caller: Caller, bucket: dict[str, Any]) -> None:
+    name = bucket["Name"]
+    if not bucket.get("BucketRegion"):
+        location = caller.call("GetBucketLocation", name, Bucket=name)
+        if location is not None:
+            bucket["BucketRegion"] = location.get("LocationConstraint") or "us-east-1"
+    for key, (operation, reply_key, absent) in _BUCKET_EXTRAS.items():
+        reply = caller.call(operation, name, absent=absent, Bucket=name)
+        if reply == {} and key == "Tags":
+            bucket[key] = []
+        elif reply:
+            bucket[key] = reply.get(reply_key)

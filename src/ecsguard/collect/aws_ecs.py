@@ -128,16 +128,10 @@ def _task_definitions(
         wanted = active + (inactive or [])
     else:
         wanted = latest_per_family(active)
-    seen: set[str] = set()
-    items: list[dict[str, Any]] = []
-    for name in wanted + sorted(referenced):
-        if name in seen:
-            continue
-        seen.add(name)  # also when the describe fails: one error per revision, not two
-        item = _task_definition(caller, name)
-        if item is not None:
-            items.append(item)
-    return items
+    # One describe per revision (a failed one is logged once, not once per reference).
+    names = list(dict.fromkeys(wanted + sorted(referenced)))
+    described = caller.fan_out(names, lambda name: _task_definition(caller, name))
+    return [item for item in described if item is not None]
 
 
 def latest_per_family(arns: list[str]) -> list[str]:

@@ -13,12 +13,14 @@ SERVICE is a botocore service name (``ecs``, ``ec2`` ...) or ``*``; OPERATION is
 (for example a family name or an ARN). KIND is one of ``AccessDenied``, ``Throttling``,
 ``InternalError`` (HTTP 500 with an AWS error body), ``Unavailable`` (503), ``Unsupported``
 (HTML 500, as an endpoint lacking the operation answers), ``Timeout``, ``Truncated`` (a 200
-whose body is cut short), or any other error code (HTTP 400 with that code).
+whose body is cut short), ``Delay<ms>`` (answer normally after a pause, to emulate network
+latency in benchmarks), or any other error code (HTTP 400 with that code).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,7 +69,10 @@ def parse_faults(spec: str) -> tuple[Fault, ...]:
         operation, _, match = op_match.partition("@")
         if not sep or not colon or not kind or not service or not operation:
             raise UsageError(f"fault spec: cannot parse {entry!r} (want SERVICE:OPERATION=KIND)")
-        faults.append(Fault(region or "*", service, operation, match, kind.strip()))
+        kind = kind.strip()
+        if kind.startswith("Delay") and not kind[5:].isdigit():
+            raise UsageError(f"fault spec: {entry!r}: Delay takes milliseconds, e.g. Delay50")
+        faults.append(Fault(region or "*", service, operation, match, kind))
     return tuple(faults)
 
 
@@ -171,6 +176,9 @@ def install_faults(client: Any, region: str, service: str, faults: tuple[Fault, 
             if fault.hits(region, service, operation, text):
                 if fault.kind == "Timeout":
                     raise ReadTimeoutError(endpoint_url=request.url)
+                if fault.kind.startswith("Delay"):
+                    time.sleep(int(fault.kind[5:] or 0) / 1000)
+                    continue  # then answered normally (or by a later fault)
                 return _reply(fault.kind, protocol, request.url)
         return None
 

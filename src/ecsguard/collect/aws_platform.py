@@ -92,27 +92,7 @@ def collect_efs(caller: Caller) -> dict[str, list[Any]]:
 
 def collect_ecr(caller: Caller) -> dict[str, Any]:
     repositories = caller.pages("DescribeRepositories", "repositories") or []
-    for repo in repositories:
-        name, arn = repo["repositoryName"], repo["repositoryArn"]
-        lifecycle = caller.call(
-            "GetLifecyclePolicy",
-            arn,
-            absent=("LifecyclePolicyNotFoundException",),
-            repositoryName=name,
-        )
-        if lifecycle:
-            repo["lifecyclePolicyText"] = lifecycle.get("lifecyclePolicyText")
-        policy = caller.call(
-            "GetRepositoryPolicy",
-            arn,
-            absent=("RepositoryPolicyNotFoundException",),
-            repositoryName=name,
-        )
-        if policy:
-            repo["policyText"] = policy.get("policyText")
-        tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
-        if tags is not None:
-            repo["tags"] = tags["tags"]
+    caller.fan_out(repositories, lambda repo: _repository_extras(caller, repo))
     section: dict[str, Any] = {"repositories": repositories}
     registry = caller.call("GetRegistryScanningConfiguration", expect="scanningConfiguration")
     if registry is not None:
@@ -120,14 +100,37 @@ def collect_ecr(caller: Caller) -> dict[str, Any]:
     return section
 
 
+def _repository_extras(caller: Caller, repo: dict[str, Any]) -> None:
+    name, arn = repo["repositoryName"], repo["repositoryArn"]
+    lifecycle = caller.call(
+        "GetLifecyclePolicy", arn, absent=("LifecyclePolicyNotFoundException",), repositoryName=name
+    )
+    if lifecycle:
+        repo["lifecyclePolicyText"] = lifecycle.get("lifecyclePolicyText")
+    policy = caller.call(
+        "GetRepositoryPolicy",
+        arn,
+        absent=("RepositoryPolicyNotFoundException",),
+        repositoryName=name,
+    )
+    if policy:
+        repo["policyText"] = policy.get("policyText")
+    tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
+    if tags is not None:
+        repo["tags"] = tags["tags"]
+
+
 def collect_logs(caller: Caller) -> dict[str, list[Any]]:
     groups = caller.pages("DescribeLogGroups", "logGroups") or []
-    for group in groups:
-        arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
-        tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
-        if tags is not None:
-            group["tags"] = tags["tags"]
+    caller.fan_out(groups, lambda group: _log_group_tags(caller, group))
     return {"logGroups": groups}
+
+
+def _log_group_tags(caller: Caller, group: dict[str, Any]) -> None:
+    arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
+    tags = caller.call("ListTagsForResource", arn, expect="tags", resourceArn=arn)
+    if tags is not None:
+        group["tags"] = tags["tags"]
 
 
 def collect_kms(caller: Caller) -> dict[str, list[Any]]:
@@ -135,12 +138,10 @@ def collect_kms(caller: Caller) -> dict[str, list[Any]]:
     for alias in caller.pages("ListAliases", "Aliases") or []:
         if alias.get("TargetKeyId"):
             aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
-    keys = []
-    for entry in caller.pages("ListKeys", "Keys") or []:
-        key = _key(caller, entry["KeyId"])
-        if key is not None:
-            key["Aliases"] = aliases.get(key["KeyId"], [])
-            keys.append(key)
+    entries = caller.pages("ListKeys", "Keys") or []
+    keys = [k for k in caller.fan_out(entries, lambda e: _key(caller, e["KeyId"])) if k is not None]
+    for key in keys:
+        key["Aliases"] = aliases.get(key["KeyId"], [])
     return {"keys": keys}
 
 
