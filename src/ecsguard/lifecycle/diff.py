@@ -127,6 +127,12 @@ class _Walker:
             return True
         return any(r.is_unknown(p) for r, p in zip(self.records, index_paths, strict=True) if p)
 
+    def leaves_default(self, old: Any, new: Any, path: str) -> bool:
+        """The template does not set this field (a list item it lacks is still a change)."""
+        if self.template_side is None or path.endswith("]"):
+            return False
+        return _empty(old if self.template_side == "old" else new)
+
     def walk(
         self, old: Any, new: Any, path: str, iold: str, inew: str, context: str | None
     ) -> Iterator[Change]:
@@ -134,13 +140,22 @@ class _Walker:
             return
         if path and self.skip(path, (iold, inew)):
             return
+        if self.leaves_default(old, new, path):
+            return
         if isinstance(old, dict) and isinstance(new, dict):
+            # the value of a name/value pair is judged by the pair's name (DB_PASSWORD)
+            pair = _pair_name(old) or _pair_name(new)
             for name in _union(old, new):
                 sub = f"{path}.{name}" if path else str(name)
+                ctx = pair if name == "value" and pair is not None else name
                 yield from self.walk(
-                    old.get(name), new.get(name), sub, _join(iold, name), _join(inew, name), name
+                    old.get(name), new.get(name), sub, _join(iold, name), _join(inew, name), ctx
                 )
             return
+        if isinstance(old, list | tuple) and new is None:
+            new = []
+        elif isinstance(new, list | tuple) and old is None:
+            old = []
         if isinstance(old, list | tuple) and isinstance(new, list | tuple):
             yield from self.walk_list(list(old), list(new), path, iold, inew, context)
             return
@@ -185,10 +200,6 @@ class _Walker:
     def emit(self, old: Any, new: Any, path: str, context: str | None) -> Iterator[Change]:
         if _empty(old) and _empty(new):
             return
-        if self.template_side is not None:
-            template_value = old if self.template_side == "old" else new
-            if _empty(template_value) and not path.endswith("]"):
-                return  # the template leaves this to the API's default
         change = "added" if _empty(old) else "removed" if _empty(new) else "modified"
         yield Change(
             resource=self.key,
@@ -201,7 +212,10 @@ class _Walker:
 
 
 def security_relevant(path: str) -> bool:
-    return any(segment in fields.SECURITY_FIELDS for segment in _segments(path))
+    segments = _segments(path)
+    if path.endswith("]") and segments[-1] in fields.SECURITY_ITEMS:
+        return True
+    return any(segment in fields.SECURITY_FIELDS for segment in segments)
 
 
 def _segments(path: str) -> list[str]:
@@ -215,6 +229,13 @@ def _shown(context: str | None, value: Any) -> Any:
     if isinstance(value, dict | list):
         return scrub(value)
     return redact_pair(context, value)
+
+
+def _pair_name(value: Any) -> str | None:
+    if isinstance(value, dict) and "value" in value:
+        name = value.get("name", value.get("Name"))
+        return str(name) if name is not None else None
+    return None
 
 
 def _empty(value: Any) -> bool:

@@ -153,6 +153,11 @@ SECURITY_FIELDS = frozenset(
     }
 )
 
+# Lists where adding or removing a whole item is security-relevant (a new container).
+SECURITY_ITEMS = frozenset(
+    {"containerDefinitions", "volumes", "loadBalancers", "serviceRegistries", "attachments"}
+)
+
 # Resource types whose appearance or disappearance is itself security-relevant.
 SECURITY_TYPES = frozenset(
     {
