@@ -332,3 +332,52 @@ def test_hostile_strings_survive_verbatim() -> None:
     (td,) = _one("aws_ecs_task_definition", values).task_definitions
     assert [e.value for e in td.container_definitions[0].environment] == hostile
     assert td.container_definitions[0].docker_labels == {v: v for v in hostile}
+
+
+def test_task_set_folds_into_its_service() -> None:
+    def row(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "address": f"{kind}.x",
+            "mode": "managed",
+            "type": kind,
+            "name": "x",
+            "values": values,
+        }
+
+    doc = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    row(
+                        "aws_ecs_service",
+                        {"name": "web", "deployment_controller": [{"type": "EXTERNAL"}]},
+                    ),
+                    row(
+                        "aws_ecs_task_set",
+                        {
+                            "service": "web",
+                            "task_definition": "web:7",
+                            "launch_type": "FARGATE",
+                            "network_configuration": [
+                                {
+                                    "assign_public_ip": True,
+                                    "subnets": ["subnet-1"],
+                                    "security_groups": ["sg-1"],
+                                }
+                            ],
+                        },
+                    ),
+                ]
+            }
+        },
+    }
+    builder = InventoryBuilder()
+    terraform.load(doc, "plan.json", builder)
+    (svc,) = builder.build().services
+    assert svc.deployment_controller is not None and svc.deployment_controller.type == "EXTERNAL"
+    (task_set,) = svc.task_sets
+    assert (task_set.task_definition, task_set.launch_type) == ("web:7", "FARGATE")
+    network = task_set.network_configuration
+    assert network is not None and network.awsvpc_configuration is not None
+    assert network.awsvpc_configuration.assign_public_ip == "ENABLED"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsguard.collect import cfn_network, tf_ecs, tf_network, tf_services
-from ecsguard.collect.tf_common import present
+from ecsguard.collect.tf_common import pick, present
 from ecsguard.model import Unknown
 
 Item = dict[str, Any]
@@ -121,7 +121,34 @@ def _public_access(values: Item) -> Item:
     }
 
 
+def _task_set(address: str, values: Item) -> Item:
+    out: Item = {"id": address, "taskSetArn": address}
+    out.update(
+        pick(
+            values,
+            {
+                "task_definition": "taskDefinition",
+                "launch_type": "launchType",
+                "platform_version": "platformVersion",
+            },
+        )
+    )
+    network = values.get("network_configuration")
+    block = network[0] if isinstance(network, list) and network else None
+    if isinstance(block, dict):
+        public = block.get("assign_public_ip")
+        out["networkConfiguration"] = {
+            "awsvpcConfiguration": {
+                "subnets": block.get("subnets") or [],
+                "securityGroups": block.get("security_groups") or [],
+                "assignPublicIp": "ENABLED" if public is True else "DISABLED",
+            }
+        }
+    return out
+
+
 ATTACH: dict[str, Callable[[Plan, str, Item], None]] = {
+    "aws_ecs_task_set": _append("aws_ecs_service", "service", "taskSets", _task_set),
     "aws_security_group_rule": _sg_rule("aws_security_group_rule"),
     "aws_vpc_security_group_ingress_rule": _sg_rule("aws_vpc_security_group_ingress_rule"),
     "aws_vpc_security_group_egress_rule": _sg_rule("aws_vpc_security_group_egress_rule"),

@@ -70,6 +70,7 @@ ID_KEYS = (
     "clusterArn",
     "clusterName",
     "serviceArn",
+    "serviceName",
     "GroupId",
     "RouteTableId",
     "NetworkAclId",
