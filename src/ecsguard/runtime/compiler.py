@@ -357,6 +357,8 @@ def _check_atoms(node: Check) -> list[Atom] | None:
         ]
     if kind == "list" and node.op in ("in", "intersects", "=") and not node.field.transforms:
         return [Atom("eql", name, frozenset(values))]
+    if kind == "bool" and node.op == "=" and not node.field.transforms:
+        return [Atom("eq", name, frozenset({str(node.value).lower() in ("true", "1", "yes")}))]
     if kind in ("list", "bool", "any", None):
         return None
     lowered = "tolower" in node.field.transforms

@@ -122,6 +122,7 @@ class Engine:
             cls: [d for d in self.detectors if cls in getattr(d, "classes", (cls,))]
             for cls in program.classes
         }
+        self._rules_on_slim = False
         self._slim = self._slim_decoder()
 
     def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
@@ -132,6 +133,16 @@ class Engine:
             if found is None:
                 return None
             paths |= found
+        rule_paths: set[tuple[str, ...]] = set()
+        for prog in self._classes.values():
+            found = paths_of(prog.rule_source)
+            if found is None:
+                break
+            rule_paths |= found
+        else:
+            # Rules can run on the partial event too; only alerts need the full parse.
+            paths |= rule_paths
+            self._rules_on_slim = True
         for detector in self.detectors:
             reads = getattr(detector, "reads", None)
             if reads is None:
@@ -198,8 +209,9 @@ class Engine:
         hits: list[Detection] | None = None
         full: dict[str, Any] | None = None
         if cands:
-            full = self._full(e, line)
-            hits = self._run_rules(full, cls, prog.rules, cands)
+            if not self._rules_on_slim:
+                full = self._full(e, line)
+            hits = self._run_rules(full if full is not None else e, cls, prog.rules, cands)
         for detector in self._detectors[cls]:
             try:
                 found = detector.check(e, cls)

@@ -24,13 +24,14 @@ from ecsguard.runtime.compiler import (
     gate_atoms,
     generate,
 )
-from ecsguard.runtime.fields import CLASSES, gate_accessor, helper_namespace
-from ecsguard.runtime.language import Const, LanguageError, Node
+from ecsguard.runtime.fields import CLASSES, accessor, gate_accessor, helper_namespace
+from ecsguard.runtime.language import And, Check, Const, FieldRef, LanguageError, Node, Not, Or
 from ecsguard.runtime.rules import RuleDef, RuleSet, expand
 
 __all__ = ["ClassProgram", "CompiledRule", "Program", "compile_ruleset"]
 
 _WALRUS = re.compile(r"\(_t := ")
+_UNSET = object()  # "not read yet" for lazily cached field values
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class ClassProgram:
     gated: int = 0
     always: int = 0
     gate_source: str = ""
+    rule_source: str = ""
 
 
 @dataclass(slots=True)
@@ -58,8 +60,33 @@ class Program:
     warnings: list[str] = field(default_factory=list)
 
 
-def _rule_source(name: str, expr: str) -> str:
-    return f"def {name}(e):\n    return {expr}\n"
+def _rule_source(name: str, expr: str, cls: int, fields: set[str]) -> str:
+    """The rule function; a field read more than once is read once, lazily, into a local."""
+    cached: list[str] = []
+    exprs = sorted(
+        {a for f in fields if (a := accessor(f, cls)) is not None}, key=len, reverse=True
+    )
+    for acc in exprs:
+        if expr.count(acc) < 2 or not ("e.get(" in acc or "(e" in acc):
+            continue  # read once, or a constant: nothing to cache
+        local = f"_f{len(cached)}"
+        expr = expr.replace(acc, f"({local} if {local} is not _U else ({local} := {acc}))")
+        cached.append(local)
+    init = f"    {' = '.join(cached)} = _U\n" if cached else ""
+    return f"def {name}(e):\n{init}    return {expr}\n"
+
+
+def _fields_of(node: Node) -> set[str]:
+    if isinstance(node, Check):
+        out = {node.field.name}
+        if isinstance(node.value, FieldRef):
+            out.add(node.value.name)
+        return out
+    if isinstance(node, Not):
+        return _fields_of(node.item)
+    if isinstance(node, And | Or):
+        return set().union(*(_fields_of(i) for i in node.items))
+    return set()
 
 
 def _gate_source(
@@ -137,7 +164,7 @@ def _compile_class(
             continue
         expr = generate(folded, cls, pool)
         name = f"_r{idx}"
-        sources.append(_rule_source(name, expr))
+        sources.append(_rule_source(name, expr, cls, _fields_of(folded)))
         members.append((idx, name))
         atoms = gate_atoms(folded)
         if atoms is None:
@@ -145,15 +172,22 @@ def _compile_class(
         elif atoms:
             gates[idx] = atoms
     tables = _build_tables(gates)
+    rule_src = "\n".join(sources)
     gate_src = _gate_source(cls, tables, tuple(always), pool)
     sources.append(gate_src)
-    namespace = {**helper_namespace(state), **pool.values}
+    namespace = {**helper_namespace(state), **pool.values, "_U": _UNSET}
     exec(compile("\n".join(sources), f"<rules:{cls}>", "exec"), namespace)
     for idx, name in members:
         rules[idx].fns[cls] = namespace[name]
     gate = namespace["_gate"]
     return ClassProgram(
-        cls, rules, gate, gated=len(gates), always=len(always), gate_source=gate_src
+        cls,
+        rules,
+        gate,
+        gated=len(gates),
+        always=len(always),
+        gate_source=gate_src,
+        rule_source=rule_src,
     )
 
 
