@@ -111,9 +111,12 @@ def _scrub(value: Any, tokens: dict[str, str], parent: str = "") -> Any:
     return value
 
 
-def normalised(inv: Inventory) -> dict[str, dict[str, Any]]:
-    """Every record as builtins, ids replaced by a canonical token, runtime fields dropped."""
-    tokens = _tokens(inv)
+def normalised(inv: Inventory, context: Inventory | None = None) -> dict[str, dict[str, Any]]:
+    """Every record as builtins, ids replaced by a canonical token, runtime fields dropped.
+
+    ``context`` supplies the records that references point at when ``inv`` lacks them.
+    """
+    tokens = {**_tokens(context), **_tokens(inv)} if context is not None else _tokens(inv)
     out: dict[str, dict[str, Any]] = {}
     for res in inv.resources():
         data = msgspec.to_builtins(res)

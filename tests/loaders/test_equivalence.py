@@ -81,3 +81,12 @@ def test_cloudformation_lines_point_at_the_resource() -> None:
         assert td is not None and td.origin is not None and td.origin.line is not None
         line = (DATA / name).read_text().splitlines()[td.origin.line - 1]
         assert line.strip() == needle
+
+
+def test_single_task_definition_file_matches_the_snapshot(
+    reference: dict[str, dict[str, object]],
+) -> None:
+    got = normalised(load("payments-api.taskdef.json"), context=load("estate.snapshot.json"))
+    key = "<AWS::ECS::TaskDefinition:payments-api>"
+    assert list(got) == [key]
+    assert got[key] == reference[key]
