@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from ecsguard.cli import main; main(sys.argv[1:])"
+    code = "import sys; from ecsguard.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=cwd,
