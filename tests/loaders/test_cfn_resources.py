@@ -227,3 +227,27 @@ def test_cdk_synthesised_template() -> None:
     ]
     (repo,) = inv.ecr_repositories
     assert repo.repository_name == "" and repo.image_scanning_configuration is not None
+
+
+def test_language_extension_loops_are_reported_not_dropped(tmp_path: Path) -> None:
+    text = """\
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Queues:
+    - Name
+    - [a, b]
+    - Queue${Name}:
+        Type: AWS::SQS::Queue
+        Properties: {QueueName: !Ref Name}
+  Plain:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: plain}
+"""
+    path = tmp_path / "loops.yaml"
+    path.write_text(text)
+    inv = load_inputs([str(path)])
+    assert [q.name for q in inv.sqs_queues] == ["plain"]
+    (error,) = inv.errors
+    assert error.operation == "Fn::ForEach" and error.resource.endswith(
+        "Resources.Fn::ForEach::Queues"
+    )

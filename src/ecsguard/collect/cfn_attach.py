@@ -23,6 +23,7 @@ class Translated:
     def __init__(self) -> None:
         self.primary: dict[str, tuple[str, Item]] = {}
         self.rules: list[tuple[str, Item]] = []
+        self.skipped: list[str] = []  # Fn::ForEach loops, reported as collection errors
 
     def find(self, ref: Any, kind: str) -> Item | None:
         """The item a resolved reference (logical id, or literal name) points at."""
