@@ -133,3 +133,21 @@ def test_user_rules_extend_shipped_rules(tmp_path: Path) -> None:
     extra.write_text("- rule: Offensive security tool launched\n  enabled: false\n")
     engine = load_engine([extra])
     assert "ecsguard.exec.offensive_tool" not in {r.rule.id for r in engine.rules}
+
+
+def test_quoted_list_items_and_falco_field_forms(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "- list: login_binaries\n  items: [login, '\"(systemd)\"', su]\n"
+        '- macro: proc_name_exists\n  condition: (proc.name!="<NA>")\n'
+        "- rule: Odd names\n  desc: d\n  condition: evt.type = execve and proc_name_exists and proc.name in (login_binaries)"
+        " and proc.aname[2] != x and fd.num=-1 or (evt.type=openat and fd.num>=0 and evt.res startswith S and fd.name=/x)\n"
+        "  output: '%proc.name %container.info'\n  priority: INFO\n"
+    )
+    engine = load_engine([rules], include_default=False, window_ms=0)
+    assert engine.problems == [] and engine.program.warnings == []
+    hit = engine.process(
+        build_event({"class_uid": 1001, "activity_id": 14, "file": {"path": "/x"}})
+    )
+    assert [a.detail for a in hit] == ["sh <NA>"]
+    assert engine.process(_exec("(systemd)", "x")) == []  # fd.num=-1 never holds for a process

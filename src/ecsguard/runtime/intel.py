@@ -477,7 +477,7 @@ class IntelDetector:
         score = self._dga_cache.get(name)
         if score is None:
             score = self._dga_cache[name] = dga_score(name)
-            if len(self._dga_cache) > 65536:
+            if len(self._dga_cache) > 8192:
                 del self._dga_cache[next(iter(self._dga_cache))]
         return score
 

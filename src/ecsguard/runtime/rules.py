@@ -345,6 +345,8 @@ def expand(rs: RuleSet, rule: RuleDef) -> Node:
         for v in values:
             if v in rs.lists and depth < 16:
                 out.extend(lists_of(tuple(rs.lists[v]), depth + 1))
+            elif depth and len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+                out.append(v[1:-1])  # list items like '"(systemd)"' are quoted for Falco's parser
             else:
                 out.append(v)
         return tuple(out)

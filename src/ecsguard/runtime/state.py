@@ -36,7 +36,7 @@ def _subject(e: dict[str, Any]) -> dict[str, Any]:
 class RuntimeState:
     """Process tree and drift tracker; ``observe`` feeds it, rules read it through ``_ST``."""
 
-    def __init__(self, cap: int = 65536) -> None:
+    def __init__(self, cap: int = 16384) -> None:
         self.cap = cap
         self.procs: dict[tuple[str, Any], tuple[Any, Any]] = {}  # key -> (name, parent pid)
         self.written: dict[tuple[str, str], str] = {}  # key -> writer name
