@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -144,6 +145,7 @@ def scan(
 
     if cde_only and not scope_path:
         raise UsageError("--cde-only needs --scope SCOPE.json")
+    gc.disable()  # a batch run of many small acyclic objects; refcounting frees them
     config = load_config(config_path)
     live_opts = {
         "regions": regions,
@@ -162,19 +164,25 @@ def scan(
         cde_only=cde_only,
     )
     result = run_scan(inventory, config, request)
-    text = render(result, fmt, frameworks, inventory)
-    _write(text, output)
+    if fmt == "json":
+        from ecsguard.posture.jsonout import render_json_bytes
+
+        _write(render_json_bytes(result), output)
+    else:
+        _write(render(result, fmt, frameworks, inventory), output)
     ctx.exit(exit_code(result, fail_on or config.posture.fail_on or "info"))
 
 
-def _write(text: str, output: str) -> None:
+def _write(text: str | bytes, output: str) -> None:
+    data = text.encode() if isinstance(text, str) else text
     if output == "-":
-        sys.stdout.write(text)
         sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(output, "wb") as handle:
+            handle.write(data)
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 

@@ -38,6 +38,8 @@ class SecretJudge:
         self._allow_patterns = tuple(v for v in allow_values if _is_pattern(v))
         self._allow_names = allow_names
         self.value_kind = lru_cache(maxsize=65536)(self._value_kind)
+        self.pair = lru_cache(maxsize=65536)(self._pair)  # type: ignore[method-assign]
+        self.command = lru_cache(maxsize=16384)(self._command)  # type: ignore[method-assign]
 
     def _allowed(self, value: str) -> bool:
         if value in self._allow_exact:
@@ -53,6 +55,9 @@ class SecretJudge:
         return secret_kind(value)
 
     def pair(self, name: str | None, value: str | None) -> str | None:
+        return self._pair(name, value)
+
+    def _pair(self, name: str | None, value: str | None) -> str | None:
         """Why a name/value pair is a secret ('name' or a value kind), or None."""
         if not isinstance(value, str) or not value:
             return None
@@ -66,6 +71,9 @@ class SecretJudge:
         return None
 
     def command(self, args: tuple[str, ...]) -> tuple[int, str] | None:
+        return self._command(args)
+
+    def _command(self, args: tuple[str, ...]) -> tuple[int, str] | None:
         """(index of the argument, kind) of the first secret in a command line, or None."""
         for index, arg in enumerate(args):
             if not isinstance(arg, str):

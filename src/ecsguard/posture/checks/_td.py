@@ -35,8 +35,19 @@ def per_container(td: TaskDefinition, field: str, judge: Judge) -> list[Outcome]
                 error("containerDefinitions", "task definition has no container definitions")
             )
         else:
-            out.append(passed(f"containerDefinitions[*].{field}"))
+            return _pass_for(field)
     return out
+
+
+_PASSES: dict[str, list[Outcome]] = {}
+
+
+def _pass_for(field: str) -> list[Outcome]:
+    """One shared pass outcome per field: the engine only reads outcomes, never mutates."""
+    found = _PASSES.get(field)
+    if found is None:
+        found = _PASSES[field] = [passed(f"containerDefinitions[*].{field}")]
+    return found
 
 
 def field_unknown(td: TaskDefinition, path: str) -> bool:
