@@ -23,7 +23,7 @@ from ecsguard.posture.outcome import MASK, Outcome
 from ecsguard.posture.policy import Policy
 from ecsguard.posture.registry import Check, load_checks
 from ecsguard.posture.result import Evidence, Finding, Location, ResourceRef, ScanResult, finding_id
-from ecsguard.redact import scrub
+from ecsguard.redact import redact_text, scrub
 
 MAX_DETAILS = 5
 
@@ -127,7 +127,9 @@ class _Builder:
             try:
                 outcomes = predicate(res, ctx)
             except Exception as exc:  # a predicate bug must not become a pass
-                outcomes = [("error", "", None, f"check failed: {type(exc).__name__}: {exc}")]
+                outcomes = [
+                    ("error", "", None, redact_text(f"check failed: {type(exc).__name__}: {exc}"))
+                ]
             if outcomes is None:
                 continue
             status, evidence, detail = fold(outcomes)
