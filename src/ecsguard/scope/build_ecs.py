@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 
 from ecsguard.model import Inventory, ecs
+from ecsguard.model.services import SdService
 from ecsguard.scope.components import Component, ScopeGraph, Workload
 from ecsguard.scope.declare import Declaration, from_tags, merge
 
@@ -42,7 +43,16 @@ class EcsBuilder:
         self.td_users: dict[str, set[str]] = defaultdict(set)
         self.instances_by_cluster: dict[str, list[ecs.ContainerInstance]] = defaultdict(list)
         for ci in inv.container_instances:
-            self.instances_by_cluster[ci.cluster_arn].append(ci)
+            self.instances_by_cluster[self.cluster_of(ci)].append(ci)
+
+    def cluster_of(self, ci: ecs.ContainerInstance) -> str:
+        """The instance's cluster id; from its ARN (``container-instance/CLUSTER/ID``) when the
+        input lacks ``clusterArn`` (DescribeContainerInstances does not return it)."""
+        ref = ci.cluster_arn
+        if not ref and ci.container_instance_arn.count("/") >= 2:
+            ref = ci.container_instance_arn.split("/")[-2]
+        cl = self.inv.cluster(ref)
+        return cl.id if cl else ref
 
     # --- declarations --------------------------------------------------------------
     def override_for(self, *keys: str) -> Declaration | None:
@@ -74,7 +84,7 @@ class EcsBuilder:
         for ci in self.inv.container_instances:
             comp = self.sg.add(Component(ci.id, "container_instance", ci.name, ci.region))
             comp.meta["ec2_instance_id"] = ci.ec2_instance_id
-            self.sg.link(ci.id, self._cluster_id(ci.cluster_arn), "in_cluster")
+            self.sg.link(ci.id, self.cluster_of(ci), "in_cluster")
         for td in self.inv.task_definitions:
             comp = self.sg.add(
                 Component(td.id, "task_definition", td.name, td.region), td.task_definition_arn
@@ -239,11 +249,7 @@ class EcsBuilder:
             for mp in c.mount_points:
                 vol = volumes.get(mp.source_volume)
                 if vol and vol.efs_volume_configuration:
-                    fs = self._ref(
-                        "efs_file_systems",
-                        vol.efs_volume_configuration.file_system_id,
-                        "file_system",
-                    )
+                    fs = self._efs(vol.efs_volume_configuration.file_system_id)
                     wl.volumes[fs] = wl.volumes.get(fs, False) or not mp.read_only
 
     def _ref(self, attr: str, ref: str, kind: str) -> str:
@@ -259,6 +265,15 @@ class EcsBuilder:
                 f"role {ref} is referenced but not in the inventory: its permissions are unknown"
             )
         return comp.id
+
+    def _efs(self, fs_id: str) -> str:
+        for fs in self.inv.efs_file_systems:
+            if fs_id in (fs.file_system_id, fs.id, fs.file_system_arn):
+                return self.sg.add(
+                    Component(fs.id, "file_system", fs.name or fs.file_system_id, fs.region),
+                    fs.file_system_id,
+                ).id
+        return self._ref("efs_file_systems", fs_id, "file_system")
 
     def _secret(self, ref: str) -> str:
         base = secret_base(ref)
@@ -280,10 +295,18 @@ class EcsBuilder:
     def _namespaces(self, wl: Workload, svc: ecs.Service) -> None:
         for reg in svc.service_registries:
             sd = self.inv.find("sd_services", reg.registry_arn)
-            if sd is not None:
-                ns = self.inv.find("sd_namespaces", getattr(sd, "namespace_id", None))
+            if isinstance(sd, SdService):
+                ns_id = sd.namespace_id or str(sd.dns_config.get("NamespaceId") or "")
+                ns = self.inv.find("sd_namespaces", ns_id)
+                in_region = [n for n in self.inv.sd_namespaces if n.region == sd.region]
+                if ns is None and len(in_region) == 1:
+                    ns = in_region[0]  # ListServices omits the namespace; only one candidate
                 if ns is not None:
                     wl.namespaces.add(self._ref("sd_namespaces", ns.id, "namespace"))
+                else:
+                    self.sg.components[svc.id].unknown.append(
+                        f"namespace of service registry {sd.name} unknown"
+                    )
         sc = svc.effective_service_connect
         if sc and sc.enabled and sc.namespace:
             wl.namespaces.add(self._ref("sd_namespaces", sc.namespace, "namespace"))

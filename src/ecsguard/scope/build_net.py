@@ -150,7 +150,9 @@ class NetBuilder:
             for lb_arn in tg.load_balancer_arns:
                 self.sg.link(lb_arn, tg.id, "forwards", ports=f"tcp/{tg.port}" if tg.port else "")
         for ls in self.inv.listeners:
-            self.sg.add(Component(ls.id, "listener", ls.name, ls.region))
+            lb_comp = self.sg.components.get(ls.load_balancer_arn)
+            label = f"{lb_comp.name} {ls.name}" if lb_comp else ls.name
+            self.sg.add(Component(ls.id, "listener", label, ls.region))
             self.sg.link(ls.load_balancer_arn, ls.id, "has_listener")
             for action in ls.default_actions:
                 for tg_arn in action.target_group_arns():

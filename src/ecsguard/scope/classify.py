@@ -37,6 +37,7 @@ class Classifier:
         self.flow_ends = flow_ends  # component -> [(flow id, other end, "card"|"other")]
         self.reasons: Reasons = defaultdict(list)
         self.cde: set[str] = set()
+        self._c2_done: set[tuple[str, str, str]] = set()
 
     def add(self, cid: str, reason: Reason) -> None:
         if reason.rule.startswith("C"):
@@ -86,11 +87,14 @@ class Classifier:
 
     def c2(self) -> None:
         for lb in (c for c in self.sg.components.values() if c.kind == "load_balancer"):
-            if lb.id in self.cde:
-                continue
             for tg in self.sg.out(lb.id, "forwards"):
                 for wid in self.sg.out(tg, "forwards"):
-                    if wid in self.cde and wid in self.sg.workloads:
+                    if (
+                        wid in self.cde
+                        and wid in self.sg.workloads
+                        and (lb.id, tg, wid) not in self._c2_done
+                    ):
+                        self._c2_done.add((lb.id, tg, wid))
                         listeners = self.sg.edge(lb.id, tg, "forwards") or {}
                         ev = (*listeners.get("evidence", []), tg)
                         name = self.sg.components[wid].name
@@ -158,58 +162,62 @@ class Classifier:
             self._c4_same_subnet()
 
     def _c4_shared_namespace(self) -> None:
-        cde_bridge: dict[str, list[str]] = defaultdict(list)
+        cde_on: dict[str, list[str]] = defaultdict(list)
         for wid in self.cde:
             wl = self.sg.workloads.get(wid)
             if wl and (wl.network_mode in ("bridge", "host") or self.policy.cotenancy == "cde"):
                 for host in wl.hosts | wl.may_hosts:
-                    cde_bridge[host].append(wid)
+                    cde_on[host].append(wid)
         for wid, wl in self.sg.workloads.items():
             if wid in self.cde:
                 continue
             for host in sorted(wl.hosts | wl.may_hosts):
-                for other in cde_bridge.get(host, []):
-                    owl = self.sg.workloads[other]
-                    oname = self.sg.components[other].name
-                    if self.policy.cotenancy == "cde":
-                        self.add(
-                            wid,
-                            Reason(
-                                "C4",
-                                "cotenancy",
-                                f"shares EC2 host {host} with CDE workload {oname} (policy cotenancy = cde)",
-                                (wid, host, other),
-                            ),
-                        )
-                    elif wl.network_mode == "bridge" and owl.network_mode == "bridge":
-                        self.add(
-                            wid,
-                            Reason(
-                                "C4",
-                                "shares-bridge",
-                                f"bridge-mode tasks share the Docker bridge of host {host} with CDE workload {oname}: unrestricted connectivity",
-                                (wid, host, other),
-                            ),
-                        )
-                    elif wl.network_mode in ("bridge", "host") and "host" in (
-                        wl.network_mode,
-                        owl.network_mode,
-                    ):
-                        self.add(
-                            wid,
-                            Reason(
-                                "C4",
-                                "shares-netns",
-                                f"shares the network namespace of host {host} with CDE workload {oname}",
-                                (wid, host, other),
-                            ),
-                        )
+                for other in cde_on.get(host, []):
+                    reason = self._shared_namespace(wid, host, other)
+                    if reason is not None:
+                        self.add(wid, reason)
+
+    def _shared_namespace(self, wid: str, host: str, other: str) -> Reason | None:
+        wl, owl = self.sg.workloads[wid], self.sg.workloads[other]
+        oname = self.sg.components[other].name
+        hname = self.sg.components[host].name if host in self.sg.components else host
+        observed = host in wl.hosts and host in owl.hosts
+        verb = (
+            "shares"
+            if observed
+            else "may share (both are eligible for the host; placement is not evaluated)"
+        )
+        path = (wid, host, other)
+        if self.policy.cotenancy == "cde":
+            return Reason(
+                "C4",
+                "cotenancy",
+                f"{verb} EC2 host {hname} with CDE workload {oname} (policy cotenancy = cde)",
+                path,
+            )
+        if wl.network_mode == "bridge" and owl.network_mode == "bridge":
+            return Reason(
+                "C4",
+                "shares-bridge",
+                f"{verb} the Docker bridge of host {hname} with CDE workload {oname}: unrestricted connectivity",
+                path,
+            )
+        if wl.network_mode in ("bridge", "host") and "host" in (wl.network_mode, owl.network_mode):
+            return Reason(
+                "C4",
+                "shares-netns",
+                f"{verb} the network namespace of host {hname} with CDE workload {oname}",
+                path,
+            )
+        return None
 
     def _c4_unrestricted(self) -> None:
         for cid in list(self.cde):
             for _, other, data in self.sg.g.out_edges(cid, keys=False, data=True):
                 if other in self.cde or not data.get("_ps"):
                     continue
+                if self.sg.components[other].kind == "vpc_endpoint":
+                    continue  # an interface endpoint serves many: connected-to, never CDE (§2.8)
                 back = self.sg.edge(other, cid, "can_reach")
                 fwd = self.sg.edge(cid, other, "can_reach")
                 if fwd and back and P.is_all(fwd["_ps"]) and P.is_all(back["_ps"]):

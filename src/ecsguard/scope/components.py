@@ -103,11 +103,15 @@ class ScopeGraph:
             return data
         return None
 
-    def resolve(self, ref: str) -> str | None:
+    def resolve(self, ref: str, kinds: frozenset[str] | None = None) -> str | None:
         """A component id from an id, ARN or name (as declarations and flows write them)."""
-        if ref in self.components:
+        if ref in self.components and (kinds is None or self.components[ref].kind in kinds):
             return ref
-        ids = self.aliases.get(ref)
+        ids = [
+            i
+            for i in self.aliases.get(ref, ())
+            if kinds is None or self.components[i].kind in kinds
+        ]
         if not ids:
             return None
         return min(ids, key=lambda i: RESOLVE_ORDER.get(self.components[i].kind, 99))

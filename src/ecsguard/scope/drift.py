@@ -83,6 +83,7 @@ def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str,
             inherited = bool(comp.get("reasons")) and comp["reasons"][0]["code"] in (
                 "task-of",
                 "task-definition-of",
+                "listener-of",
             )
             if (
                 was == "out-of-scope"

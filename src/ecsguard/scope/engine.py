@@ -68,6 +68,7 @@ def _compute(
     _network_facts(sg, view, res)
     _collection_errors(inv, sg)
     flow_ends, unknowns = resolve_flows(sg, flows)
+    unknowns += _unmatched_overrides(sg, overrides or {})
     cl = Classifier(sg, policy, flow_ends, net, engine.router, view)
     cl.run_cde()
     SupportRules(cl, inv).run()
@@ -123,6 +124,18 @@ def _network_facts(sg: ScopeGraph, view: NetView, res: ReachResult) -> None:
             else:
                 data["_ps"] = P.union(data["_ps"], ps)
                 data["ports"] = P.label(data["_ps"])
+
+
+def _unmatched_overrides(sg: ScopeGraph, overrides: dict[str, Declaration]) -> list[dict[str, Any]]:
+    qualified = {c.meta.get("qualified") for c in sg.components.values()}
+    return [
+        {
+            "component": key,
+            "what": "scope.yaml names it, but no component of the inventory has this name or ARN",
+        }
+        for key in sorted(overrides)
+        if sg.resolve(key) is None and key not in qualified
+    ]
 
 
 def _collection_errors(inv: Inventory, sg: ScopeGraph) -> None:

@@ -14,6 +14,8 @@ from ecsguard.scope.netview import NetView
 from ecsguard.scope.reach import ReachEngine
 
 API_STORES = frozenset({"queue", "bucket", "data_store"})
+FLOW_KINDS = frozenset({"service", "task_group", "task_definition", "load_balancer", "data_store", "queue", "bucket",
+                        "file_system", "instance", "external", "unresolved", "log_group"})  # fmt: skip
 PRIVATE = [
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
@@ -48,13 +50,13 @@ def _endpoint(sg: ScopeGraph, ref: str, flow: Flow, unknowns: list[dict[str, Any
         comp = sg.add(Component(f"external:{label}", "external", label))
         comp.flags.add("external")
         return comp.id
-    found = sg.resolve(ref)
+    found = sg.resolve(ref, FLOW_KINDS)
     if found is not None:
         return found
-    kind = "data_store"
-    comp = sg.add(Component(ref, kind, ref.rsplit("/", 1)[-1]))
+    table = ref.startswith("arn:aws:dynamodb:")
+    comp = sg.add(Component(ref, "data_store" if table else "unresolved", ref.rsplit("/", 1)[-1]))
     comp.flags.add("not-in-inventory")
-    what = f"named by flow {flow.id} but not in the inventory (DynamoDB tables and other stores are matched by name only)"
+    what = f"named by flow {flow.id} but no workload, load balancer or data store of the inventory has this name or ARN"
     if what not in comp.unknown:
         comp.unknown.append(what)
         unknowns.append({"component": comp.id, "what": what})
@@ -75,7 +77,8 @@ class FlowChecker:
     def blocked(self, flows: list[Flow]) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         for flow in flows:
-            a, b = self.sg.resolve(flow.src) or flow.src, self.sg.resolve(flow.dst) or flow.dst
+            a = self.sg.resolve(flow.src, FLOW_KINDS) or flow.src
+            b = self.sg.resolve(flow.dst, FLOW_KINDS) or flow.dst
             verdict = self.feasible(a, b, flow)
             if verdict is False:
                 where = f" on {flow.protocol}/{flow.port}" if flow.port else ""
@@ -149,7 +152,7 @@ class FlowChecker:
     def undeclared(self, flows: list[Flow], cde: set[str]) -> list[dict[str, Any]]:
         declared: set[tuple[str, str]] = set()
         for flow in flows:
-            a, b = self.sg.resolve(flow.src), self.sg.resolve(flow.dst)
+            a, b = self.sg.resolve(flow.src, FLOW_KINDS), self.sg.resolve(flow.dst, FLOW_KINDS)
             if a and b:
                 declared.add((a, b))
                 for f in self.forwarders_of(b):
@@ -158,11 +161,12 @@ class FlowChecker:
         for a, b, key, data in self.sg.g.edges(keys=True, data=True):
             if key != "can_reach" or (a in cde) == (b in cde) or (a, b) in declared:
                 continue
-            inside, outside = (b, a) if b in cde else (a, b)
-            direction = "into" if b in cde else "out of"
-            events.append({"type": "UNDECLARED_FLOW", "component": outside,
-                           "text": f"{self.sg.components[a].name} can connect {direction} the CDE "
-                                   f"({self.sg.components[inside].name}) on {data.get('ports')}, but no declared flow covers it",
+            outside = a if b in cde else b
+            names = self.sg.components[a].name, self.sg.components[b].name
+            text = (f"{names[0]} can connect to CDE component {names[1]} on {data.get('ports')}, but no declared flow covers it"
+                    if b in cde else
+                    f"CDE component {names[0]} can connect to {names[1]} on {data.get('ports')}, but no declared flow covers it")  # fmt: skip
+            events.append({"type": "UNDECLARED_FLOW", "component": outside, "text": text,
                            "path": [a, b], "evidence": list(data.get("evidence", []))})  # fmt: skip
         return events
 

@@ -9,6 +9,8 @@ from ecsguard.scope import ports as P
 from ecsguard.scope.components import Component, ScopeGraph
 from ecsguard.scope.reach import Reach, ReachEngine
 
+PASSIVE = frozenset({"data_store", "file_system", "vpc_endpoint", "queue", "bucket"})
+
 
 class NetView:
     def __init__(self, sg: ScopeGraph, engine: ReachEngine) -> None:
@@ -24,6 +26,8 @@ class NetView:
 
     def materialize(self, s: int, d: int, reach: Reach) -> None:
         for a in self.by_class.get(s, ()):
+            if self.sg.components[a].kind in PASSIVE:
+                continue  # databases, file systems and endpoints answer; they do not connect out
             for b in self.by_class.get(d, ()):
                 if a == b:
                     continue

@@ -8,6 +8,8 @@ from ecsguard.scope import ports as P
 from ecsguard.scope.classify import Classifier
 from ecsguard.scope.reasons import Reason
 
+SG_KIND = frozenset({"security_group"})
+
 
 class SupportRules:
     def __init__(self, cl: Classifier, inv: Inventory) -> None:
@@ -374,7 +376,7 @@ class SupportRules:
             for c in self.sg.components[cid].classes:
                 klass = net.classes[c]
                 for gid in klass.sgs:
-                    sg_id = self.sg.resolve(gid)
+                    sg_id = self.sg.resolve(gid, SG_KIND)
                     if sg_id:
                         self.add(
                             sg_id,
@@ -392,7 +394,7 @@ class SupportRules:
                             and rule.peer_kind == "sg"
                             and rule.peer != gid
                         ):
-                            ref = self.sg.resolve(rule.peer)
+                            ref = self.sg.resolve(rule.peer, SG_KIND)
                             if ref and self._grants(rule.peer, cid):
                                 self.add(
                                     ref,

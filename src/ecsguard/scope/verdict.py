@@ -11,6 +11,11 @@ from ecsguard.scope.components import Component
 from ecsguard.scope.reasons import RANK, Reason, category_of, ordered
 
 IN_SCOPE_SUPPORT = ("connected-to", "security-impacting")
+INHERIT = {
+    "task": ("task-of", "task"),
+    "task_definition": ("task-definition-of", "task definition"),
+    "listener": ("listener-of", "listener"),
+}
 
 
 def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
@@ -53,13 +58,13 @@ def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
         best = max(sources, key=lambda s: (RANK[cats.get(s, "out-of-scope")], s))
         top = ordered(cl.reasons[best])[0] if cl.reasons[best] else Reason("O1", "isolated", "")
         owner = sg.components[best]
-        code = "task-of" if comp.kind == "task" else "task-definition-of"
+        code, what = INHERIT[comp.kind]
         cl.add(
             cid,
             Reason(
                 top.rule,
                 code,
-                f"{'task' if comp.kind == 'task' else 'task definition'} of {owner.kind} {owner.name} ({cats.get(best)}): {top.text}",
+                f"{what} of {owner.kind} {owner.name} ({cats.get(best)}): {top.text}",
                 (cid, best),
                 top.evidence,
             ),
@@ -96,6 +101,10 @@ def _inherited(cl: Classifier, ecsb: EcsBuilder) -> dict[str, list[str]]:
     for cid, comp in sg.components.items():
         if comp.kind == "task" and comp.meta.get("owner") in sg.components:
             out[cid] = [comp.meta["owner"]]
+        if comp.kind == "listener" and not cl.reasons.get(cid):
+            lbs = sg.into(cid, "has_listener")
+            if lbs:
+                out[cid] = lbs  # a listener is part of its load balancer
     return out
 
 
