@@ -77,10 +77,11 @@ WRITER = """
 import sys
 from ecsguard.store import open_store
 from ecsguard.store.testing import sample_snapshot, snapshot_inventory
-url, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+url, tag, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 store = open_store(url)
 for n in range(count):
-    doc = sample_snapshot(revisions=1 + n % 3, env={"WRITER": tag, "N": str(n)})
+    doc = sample_snapshot(revisions=size + n % 3, env={"WRITER": tag, "N": str(n)})
+    print("begin", n, flush=True)
     run = store.record_run(snapshot_inventory(doc), source=f"{tag}-{n}", kind="collect")
     store.record_alerts([{"id": f"{tag}-{n}", "severity": "low"}])
     print("done", run, flush=True)
@@ -102,7 +103,7 @@ def _check_consistent(store: Store) -> list[int]:
 def test_two_processes_writing_at_once(db_url: str) -> None:
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, db_url, tag, "6"],
+            [sys.executable, "-c", WRITER, db_url, tag, "6", "1"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -122,14 +123,18 @@ def test_two_processes_writing_at_once(db_url: str) -> None:
 def test_killed_writer_leaves_a_consistent_store(db_url: str) -> None:
     open_store(db_url).close()  # schema in place, so the kill lands inside record_run
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, db_url, "k", "1000"],
+        [sys.executable, "-c", WRITER, db_url, "k", "1000", "150"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("begin")
+    started = time.monotonic()
     assert proc.stdout.readline().startswith("done")
-    time.sleep(0.05 + (os.getpid() % 7) / 50)  # somewhere inside a later write
+    one_run = time.monotonic() - started
+    assert proc.stdout.readline().startswith("begin")
+    time.sleep(one_run * 0.8)  # aim for the write at the end of the next run
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stdout.close()

@@ -1,7 +1,7 @@
 """``ecsguard history``, ``ecsguard diff`` and ``ecsguard prune``: the lifecycle commands.
 
 Arguments are parsed here and handed to ``ecsguard.lifecycle`` and ``ecsguard.store``; the
-rendering of text lives in ``ecsguard.lifecycle.render`` and ``ecsguard.lifecycle.views``.
+documents and their text come from ``ecsguard.lifecycle.render`` and ``ecsguard.lifecycle.views``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ecsguard.lifecycle.diff import Change, DiffOptions, diff_records
 from ecsguard.lifecycle.match import diff_document, diff_inventories, order
 from ecsguard.lifecycle.render import render_text
 from ecsguard.lifecycle.resolve import Side, resolve, stores
+from ecsguard.posture.result import SEVERITIES
 
 DB_HELP = "Database: a file path, sqlite:///… or postgresql+psycopg://… (default: $ECSGUARD_DB or ~/.local/share/ecsguard/ecsguard.db)."
 FORMATS = click.Choice(["text", "json"])
@@ -94,7 +95,11 @@ def _changes(a: Side, b: Side) -> list[Change]:
     "--run", "run_id", type=int, help="Lifecycle and drift as of this run (default: latest)."
 )
 @click.option(
-    "--fail-on", default="high", show_default=True, help="Gate a deployed revision had to pass."
+    "--fail-on",
+    type=click.Choice(list(SEVERITIES)),
+    default="high",
+    show_default=True,
+    help="Gate a deployed revision had to pass.",
 )
 @click.option(
     "--deployment-grace",
