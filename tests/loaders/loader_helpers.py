@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,8 @@ def normalised(inv: Inventory, context: Inventory | None = None) -> dict[str, di
             data["Attributes"] = [
                 a for a in data.get("Attributes", ()) if a["Key"] in LB_ATTRIBUTES
             ]
+        if res.TYPE == "AWS::KMS::Key" and isinstance(data.get("Policy"), str):
+            data["Policy"] = json.loads(data["Policy"])  # GetKeyPolicy returns JSON text
         if res.TYPE == "AWS::IAM::Role":
             for policy in data.get("AttachedPolicies", []):
                 policy.pop("PolicyDocument", None)

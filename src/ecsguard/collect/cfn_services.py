@@ -176,6 +176,8 @@ def kms_key(lid: str, props: Item) -> Item:
     enabled = out["Enabled"]
     if isinstance(enabled, bool):
         out["KeyState"] = "Enabled" if enabled else "Disabled"
+    if "KeyPolicy" in props:
+        out["Policy"] = policy_doc(props["KeyPolicy"])
     # EnableKeyRotation defaults to false in CloudFormation.
     out["KeyRotationEnabled"] = props.get("EnableKeyRotation", False)
     raw = tags(props.get("Tags"))

@@ -239,6 +239,8 @@ def kms_key(rid: str, values: Item) -> Item:
     enabled = out.get("Enabled", True)
     if isinstance(enabled, bool):
         out["KeyState"] = "Enabled" if enabled else "Disabled"
+    if present(values.get("policy")):
+        out["Policy"] = _doc(values["policy"])
     out["KeyRotationEnabled"] = values.get("enable_key_rotation", False)
     out["Tags"] = tag_list(values, "TagKey", "TagValue")
     return out
