@@ -4,7 +4,7 @@ then with 1% of the families at a new revision.
 Prints seconds per run and how many bytes each run added to the database (after a WAL
 checkpoint), with the first run as the baseline the others are compared with:
 
-    .venv/bin/python bench/store/bench_store.py [--count 10000]
+    .venv/bin/python bench/store/bench_store.py [--count 10000] [--pg postgresql+psycopg://...]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import text
@@ -24,6 +25,7 @@ from estate import snapshot
 from ecsguard.collect.snapshot import load_snapshot
 from ecsguard.model import Inventory, InventoryBuilder
 from ecsguard.store import Store, open_store
+from ecsguard.store.testing import pg_schema_url
 
 
 def inventory(count: int, changed: int = 0) -> Inventory:
@@ -32,7 +34,16 @@ def inventory(count: int, changed: int = 0) -> Inventory:
     return builder.build()
 
 
-def size(store: Store, path: Path) -> int:
+def size(store: Store) -> int:
+    """Bytes the database uses: live SQLite pages, or PostgreSQL relations of our tables."""
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as conn:
+            query = (
+                "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            )
+            return int(conn.execute(text(query)).scalar_one() or 0)
     with store.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         pages = conn.execute(text("PRAGMA page_count")).scalar_one()
@@ -44,23 +55,30 @@ def size(store: Store, path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL server (a fresh schema is used)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        store = open_store(str(path))
-        before = size(store, path)
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        url = str(Path(tmp) / "bench.db")
+        if args.pg:
+            url = stack.enter_context(pg_schema_url(args.pg))
+        store = open_store(url)
+        before = size(store)
         rows = []
         for label, changed in (("first", 0), ("unchanged", 0), ("1% changed", args.count // 100)):
             inv = inventory(args.count, changed)
             start = time.perf_counter()
             store.record_run(inv, source=label, kind="collect")
             seconds = time.perf_counter() - start
-            after = size(store, path)
+            after = size(store)
             rows.append((label, seconds, after - before))
             before = after
+            if args.pg:
+                with store.engine.connect() as conn:  # settle sizes before measuring
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
         store.close()
     base_seconds, base_bytes = rows[0][1], rows[0][2]
-    print(f"store.record_run, {args.count} task definitions, SQLite")
+    engine = "PostgreSQL" if args.pg else "SQLite"
+    print(f"store.record_run, {args.count} task definitions, {engine}")
     for label, seconds, added in rows:
         print(
             f"  {label:<11} {seconds:6.2f} s ({seconds / base_seconds:4.2f}x first)"
