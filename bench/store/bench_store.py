@@ -69,12 +69,12 @@ def main() -> None:
             start = time.perf_counter()
             store.record_run(inv, source=label, kind="collect")
             seconds = time.perf_counter() - start
-            after = size(store)
-            rows.append((label, seconds, after - before))
-            before = after
             if args.pg:
                 with store.engine.connect() as conn:  # settle sizes before measuring
                     conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+            after = size(store)
+            rows.append((label, seconds, after - before))
+            before = after
         store.close()
     base_seconds, base_bytes = rows[0][1], rows[0][2]
     engine = "PostgreSQL" if args.pg else "SQLite"
