@@ -26,7 +26,7 @@ __all__ = ["Detector", "Engine", "EngineStats"]
 
 _E: dict[str, Any] = {}
 _PROCESS, _FILE = 1007, 1001
-_WRITES = frozenset({1, 3, 5})
+_WRITES = frozenset({1, 3, 5, 6})
 _SEVERITY_UP = {
     "info": "low",
     "low": "medium",

@@ -381,7 +381,14 @@ FIELDS: dict[str, FieldSpec] = {
         {FILE: "'file'", NETWORK: "{'4': 'ipv4', '6': 'ipv6', 'u': 'unix'}[_typechar_net(e)]"},
     ),
     "fd.num": FieldSpec("int", {FILE: "3", NETWORK: "3"}),
-    "fd.newname": FieldSpec("str", {FILE: path_expr(("unmapped", "new_path"))}),
+    "fd.newname": FieldSpec(
+        "str",
+        {FILE: f"({path_expr(('file_result', 'path'))} or {path_expr(('unmapped', 'new_path'))})"},
+    ),
+    "fs.path.target": FieldSpec(
+        "str",
+        {FILE: f"({path_expr(('file_result', 'path'))} or {path_expr(('unmapped', 'new_path'))})"},
+    ),
     "fd.sip": FieldSpec("str", {NETWORK: "_ep(e, 'server', 'ip')"}),
     "fd.sport": FieldSpec("int", {NETWORK: "_int(_ep(e, 'server', 'port'))"}),
     "fd.cip": FieldSpec("str", {NETWORK: "_ep(e, 'client', 'ip')"}),

@@ -12,6 +12,7 @@ __all__ = ["RuntimeState"]
 
 _E: dict[str, Any] = {}
 _WRITE_ACTIVITIES = frozenset({1, 3, 5})
+_WRITABLE = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/", "/home/", "/root/")
 _PROCESS, _FILE = 1007, 1001
 
 
@@ -55,6 +56,11 @@ class RuntimeState:
             self._observe_launch(e)
         elif cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES:
             self._observe_write(e)
+        elif cls == _FILE and e.get("activity_id") == 6:
+            path = (e.get("file") or _E).get("path")
+            # chmod +x in a writable location prepares a payload; image files are chmod-ed at start too
+            if isinstance(path, str) and path.startswith(_WRITABLE):
+                self._observe_write(e)
 
     @staticmethod
     def wants(e: dict[str, Any], cls: int) -> bool:
