@@ -208,6 +208,7 @@ class BpftraceCapture:
                     self.stats.events += 1
                     yield event
             self._sync_stats()
+            yield None  # end of a batch: sinks flush, so a busy host never delays output
 
     def _calibrate(self, kernel_nsecs: int) -> None:
         # bpftrace's nsecs is the kernel's ktime, which need not match this process's

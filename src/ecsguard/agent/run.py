@@ -21,7 +21,8 @@ def pump(
 ) -> int:
     """Send every event to every sink; returns how many events were sent.
 
-    ``None`` items are idle ticks from the capture (flush points, stop checks).
+    ``None`` items are ticks from the capture (end of a batch or an idle moment): flush
+    points and stop checks.
     """
     count = 0
     if duration:
@@ -29,7 +30,7 @@ def pump(
         timer.daemon = True
         timer.start()
     for event in events:
-        if event is None:  # the capture had nothing for a moment
+        if event is None:
             flush_idle(sinks)
             if stop.is_set():
                 break
