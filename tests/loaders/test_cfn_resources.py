@@ -182,7 +182,13 @@ Resources:
         LogConfiguration: {LogDriver: awslogs, Options: {awslogs-group: /sc}}
   Set:
     Type: AWS::ECS::TaskSet
-    Properties: {Cluster: c, Service: !Ref Svc, TaskDefinition: web:4, LaunchType: FARGATE}
+    Properties:
+      Cluster: c
+      Service: !Ref Svc
+      TaskDefinition: web:4
+      LaunchType: FARGATE
+      NetworkConfiguration:
+        AwsVpcConfiguration: {AssignPublicIp: ENABLED, Subnets: [subnet-1], SecurityGroups: [sg-1]}
 """
     path = tmp_path / "sc.yaml"
     path.write_text(text)
@@ -197,6 +203,9 @@ Resources:
     }
     assert svc.cluster_arn.endswith("cluster/c") and svc.task_definition == "web:3"
     assert [(t.task_definition, t.launch_type) for t in svc.task_sets] == [("web:4", "FARGATE")]
+    network = svc.task_sets[0].network_configuration
+    assert network is not None and network.awsvpc_configuration is not None
+    assert network.awsvpc_configuration.assign_public_ip == "ENABLED"
 
 
 def test_cdk_synthesised_template() -> None:

@@ -21,6 +21,7 @@ RENAMES = {
     "PlacementStrategies": "placementStrategy",
     "EnableECSManagedTags": "enableECSManagedTags",
     "SizeInGiB": "sizeInGiB",
+    "AwsVpcConfiguration": "awsvpcConfiguration",  # AWS::ECS::TaskSet's spelling
 }
 # Top-level properties of AWS::ECS::Service / TaskSet that the API names after the ARN.
 SERVICE_RENAMES = {"Cluster": "clusterArn", "Role": "roleArn", "Service": "serviceArn"}
