@@ -97,3 +97,18 @@ def test_bad_inputs_exit_2_with_one_line(files: Path) -> None:
     assert res.returncode == 2 and "scope.cotenancy" in res.stderr
     res = _run("scope", "missing.json", cwd=files)
     assert res.returncode == 2 and "missing.json" in res.stderr
+
+
+def test_record_then_since_compares_with_the_stored_run(files: Path) -> None:
+    db = str(files / "hist.db")
+    assert _run("scope", "old.json", "--db", db, "--record", cwd=files).returncode == 0
+    same = _run(
+        "scope", "old.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift", cwd=files
+    )
+    assert same.returncode == 0, same.stdout + same.stderr
+    moved = _run(
+        "scope", "new.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift", cwd=files
+    )
+    assert moved.returncode == 1 and "NEW_CDE_INGRESS_PATH" in moved.stdout
+    early = _run("scope", "new.json", "--db", db, "--since", "2000-01-01", cwd=files)
+    assert early.returncode == 2 and "no scope report or run is stored" in early.stderr

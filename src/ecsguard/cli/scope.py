@@ -27,7 +27,13 @@ FORMATS = ("table", "json", "dot", "mermaid", "html")
     "--since",
     "since",
     metavar="DATE",
-    help="Compare with the stored run at DATE (needs the history store).",
+    help="Compare with the newest stored scope (or run) before DATE (ISO 8601).",
+)
+@click.option(
+    "--db", "db", metavar="URL", help="History store for --since/--record (default: $ECSGUARD_DB)."
+)
+@click.option(
+    "--record", is_flag=True, help="Store this run and its scope report in the history store."
 )
 @click.option("--flows", "flows", metavar="dataflows.yaml", help="Declared data flows.")
 @click.option(
@@ -54,6 +60,8 @@ def scope(
     inputs: tuple[str, ...],
     baseline: str | None,
     since: str | None,
+    db: str | None,
+    record: bool,
     flows: str | None,
     declarations: str | None,
     config: str | None,
@@ -66,22 +74,34 @@ def scope(
     from ecsguard.scope import declare
     from ecsguard.scope.policy import load_policy
 
-    if since:
-        raise UsageError(
-            "--since needs the history store, which this build does not provide; use --baseline FILE"
-        )
+    if since and baseline:
+        raise UsageError("use either --baseline or --since, not both")
     if config is None and os.path.exists("ecsguard.toml"):
         config = "ecsguard.toml"
     policy = load_policy(config)
     overrides = declare.load_overrides(declarations)
     flow_list = declare.load_flows(flows)
-    report = _scope(load_inputs(list(inputs)), policy, overrides, flow_list)
-    if baseline:
+    inventory = load_inputs(list(inputs))
+    report = _scope(inventory, policy, overrides, flow_list)
+    if baseline or since:
         from ecsguard.scope.drift import drift_events
 
-        old = _baseline(baseline, policy, overrides, flow_list)
+        if baseline:
+            old = _baseline(baseline, policy, overrides, flow_list)
+        else:
+            old = _stored_baseline(str(since), db, policy, overrides, flow_list)
         report["events"] = drift_events(old, report) + report["events"]
-        report["baseline"] = baseline
+        report["baseline"] = baseline or f"stored run before {since}"
+    if record:
+        from ecsguard.store import open_store
+
+        store = open_store(db)
+        try:
+            store.record_scope(
+                store.record_run(inventory, source=",".join(inputs), kind="scope"), report
+            )
+        finally:
+            store.close()
     report["inputs"] = list(inputs)
     _write(_render(report, fmt), output)
     ctx.exit(1 if fail_on_drift and report["events"] else 0)
@@ -107,6 +127,28 @@ def _baseline(path: str, policy: Any, overrides: Any, flows: Any) -> dict[str, A
             raise InputError(path, "components", "not a scope report")
         return doc
     return _scope(load_inputs([path]), policy, overrides, flows)
+
+
+def _stored_baseline(
+    since: str, db: str | None, policy: Any, overrides: Any, flows: Any
+) -> dict[str, Any]:
+    """The newest stored scope report before ``since``, else the newest stored run, scoped now."""
+    from ecsguard.store import open_store
+
+    store = open_store(db)
+    try:
+        try:
+            stored = store.latest_scope(before=since)
+            runs = [] if stored else store.runs(before=since)
+        except ValueError:
+            raise UsageError(f"--since {since!r}: not an ISO 8601 date or time") from None
+        if stored is not None:
+            return dict(stored.doc)
+        if runs:
+            return _scope(store.inventory_at(runs[-1].id), policy, overrides, flows)
+    finally:
+        store.close()
+    raise UsageError(f"--since {since}: no scope report or run is stored before that time")
 
 
 def _render(report: dict[str, Any], fmt: str) -> str:

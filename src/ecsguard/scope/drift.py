@@ -3,6 +3,7 @@ report and the current one (PCI_SCOPING §2.7)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ecsguard.scope.reasons import RANK
@@ -33,6 +34,7 @@ def _event(etype: str, component: str, text: str, **extra: Any) -> dict[str, Any
 
 def drift_events(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Events that take ``old`` (baseline) to ``new``; both are scope reports (DESIGN §3.4)."""
+    old = _align(old, new)
     before = {c["id"]: c for c in old.get("components", [])}
     after = {c["id"]: c for c in new.get("components", [])}
     events = _categories(before, after)
@@ -40,6 +42,44 @@ def drift_events(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any
     events += _paths(old, new, after)
     events += _support(old, new, after)
     return events
+
+
+def _align(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Rename baseline ids that the current report lacks to the current id of the component
+    with the same kind and name (ids differ between IaC and live inputs, and a stored report
+    may have had ids masked by redaction)."""
+    current = {c["id"] for c in new.get("components", [])}
+    by_name: dict[tuple[str, str], list[str]] = {}
+    for c in new.get("components", []):
+        by_name.setdefault((c["kind"], c["name"]), []).append(c["id"])
+    taken = {c["id"] for c in old.get("components", [])}
+    rename: dict[str, str] = {}
+    for c in old.get("components", []):
+        if c["id"] in current:
+            continue
+        ids = by_name.get((c["kind"], c["name"]), []) or _masked_match(c, new)
+        if len(ids) == 1 and ids[0] not in taken:
+            rename[c["id"]] = ids[0]
+    if not rename:
+        return old
+    comps = [{**c, "id": rename.get(c["id"], c["id"])} for c in old.get("components", [])]
+    edges = [
+        {**e, "from": rename.get(e["from"], e["from"]), "to": rename.get(e["to"], e["to"])}
+        for e in old.get("edges", [])
+    ]
+    return {**old, "components": comps, "edges": edges}
+
+
+def _masked_match(comp: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Current ids whose id matches a baseline id that redaction masked with ``***``."""
+    if "***" not in comp["id"]:
+        return []
+    pattern = re.compile(".*".join(re.escape(part) for part in comp["id"].split("***")) + "$")
+    return [
+        c["id"]
+        for c in new.get("components", [])
+        if c["kind"] == comp["kind"] and pattern.match(c["id"])
+    ]
 
 
 def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
