@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from collect_testlib import Run, by, check_generation, run_collect, tag_map
 
-from ecsguard.collect.aws import SECTION_KEYS, _assemble
+from ecsguard.cli import main
+from ecsguard.collect.aws import SECTION_KEYS, CollectOptions, _assemble, collect
+from ecsguard.collect.aws_permissions import OPERATIONS, actions
 from ecsguard.sample.estate import Estate, apply_generation
 from ecsguard.sample.estate_base import FAKE_SECRET, SECURITY_GROUPS
 from ecsguard.sample.estate_data import REPOSITORIES
@@ -313,6 +315,27 @@ def test_bucket_of_a_region_not_collected_stays_at_home() -> None:
     regions = _assemble(["us-east-1"], "us-east-1", results)
     assert regions["us-east-1"]["s3"]["buckets"] == [bucket]
     assert regions["us-east-1"]["ecs"]["clusters"] == []  # unread sections are present, empty
+
+
+def test_every_call_is_a_documented_permission(estate: Estate) -> None:
+    calls: set[tuple[str, str]] = set()
+    options = CollectOptions(
+        regions=("us-east-1",), endpoint_url=estate.url, on_call=lambda s, op: calls.add((s, op))
+    )
+    snapshot = collect(options)
+    assert snapshot["errors"] == []
+    declared = {(s, op) for s, ops in OPERATIONS.items() for op in ops}
+    assert calls <= declared
+    # the rest only happen elsewhere: region discovery, buckets listed without their region
+    assert declared - calls <= {("ec2", "DescribeRegions"), ("s3", "GetBucketLocation")}
+    assert not any(op in ("GetSecretValue", "GetParameter", "GetParameters") for _, op in calls)
+
+
+def test_print_policy_lists_the_actions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["collect", "--print-policy"]) == 0  # the console script exits with this
+    policy = json.loads(capsys.readouterr().out)
+    assert policy["Statement"][0]["Action"] == actions()
+    assert "s3:ListAllMyBuckets" in actions() and "elasticloadbalancing:DescribeTags" in actions()
 
 
 def test_generations_change_the_estate_as_documented(

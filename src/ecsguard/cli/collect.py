@@ -18,6 +18,7 @@ import orjson
 
 from ecsguard.collect import aws
 from ecsguard.collect.aws_faults import faults_from_env, parse_faults
+from ecsguard.collect.aws_permissions import policy_document
 from ecsguard.errors import InputError
 
 EXIT_PARTIAL = 3
@@ -143,6 +144,9 @@ def summary_lines(snapshot: dict[str, Any]) -> list[str]:
     help="Concurrent (region, service) jobs.",
 )
 @click.option("--indent", is_flag=True, help="Pretty-print the JSON.")
+@click.option(
+    "--print-policy", is_flag=True, help="Print the IAM policy the collector needs, and exit."
+)
 @click.option("--fault", "fault", hidden=True, help="Fault spec for testing (see ECSGUARD_FAULTS).")
 @click.pass_context
 def collect_command(
@@ -155,9 +159,16 @@ def collect_command(
     max_attempts: int,
     workers: int,
     indent: bool,
+    print_policy: bool,
     fault: str | None,
 ) -> None:
-    """Read ECS and the services around it from AWS into a snapshot (DESIGN §3.2)."""
+    """Read ECS and the services around it from AWS into a snapshot (DESIGN §3.2).
+
+    Exit codes: 0 complete, 3 partial (snapshot written; its ``errors`` list what failed),
+    2 bad usage."""
+    if print_policy:
+        click.echo(policy_document())
+        ctx.exit(0)
     check_writable(output)
     options = aws.CollectOptions(
         regions=_regions(regions),

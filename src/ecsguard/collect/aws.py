@@ -95,6 +95,8 @@ class CollectOptions:
     per_resource_workers: int = 8
     read_timeout: float = 60.0
     faults: tuple[Fault, ...] = ()
+    # Told (service, operation) before every call; for audits of what a run touches.
+    on_call: Callable[[str, str], None] | None = None
 
 
 Section = Callable[[Caller, CollectOptions], dict[str, Any]]
@@ -162,6 +164,13 @@ class Clients:
                 service, region_name=region, endpoint_url=self.options.endpoint_url, config=config
             )
         install_no_retry_on_missing_operation(client)
+        if self.options.on_call is not None:
+            observe = self.options.on_call
+
+            def before_call(model: Any, **_: Any) -> None:
+                observe(service, model.name)
+
+            client.meta.events.register("before-call", before_call)
         install_faults(client, region, service, self.options.faults)
         return Caller(client, region, service, self.log, self.options.per_resource_workers)
 

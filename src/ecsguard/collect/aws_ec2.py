@@ -22,9 +22,8 @@ LISTS: dict[str, tuple[str, str]] = {
 
 
 def collect_ec2(caller: Caller) -> dict[str, list[Any]]:
-    section: dict[str, list[Any]] = {
-        key: caller.pages(operation, result) or [] for key, (operation, result) in LISTS.items()
-    }
+    lists = caller.fan_out(list(LISTS.values()), lambda spec: caller.pages(*spec) or [])
+    section: dict[str, list[Any]] = dict(zip(LISTS, lists, strict=True))
     section["instances"] = _instances(caller)
     section["managedPrefixLists"] = _prefix_lists(caller)
     return section

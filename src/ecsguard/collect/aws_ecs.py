@@ -20,9 +20,17 @@ _MANAGED_PROVIDERS = {"FARGATE", "FARGATE_SPOT"}
 def collect_ecs(caller: Caller, all_revisions: bool) -> dict[str, list[Any]]:
     clusters = _clusters(caller)
     cluster_arns = [c["clusterArn"] for c in clusters]
-    services = [s for arn in cluster_arns for s in _services(caller, arn)]
-    tasks = [t for arn in cluster_arns for t in _tasks(caller, arn)]
-    instances = [i for arn in cluster_arns for i in _container_instances(caller, arn)]
+    per_cluster = caller.fan_out(
+        cluster_arns,
+        lambda arn: (
+            _services(caller, arn),
+            _tasks(caller, arn),
+            _container_instances(caller, arn),
+        ),
+    )
+    services = [s for found, _, _ in per_cluster for s in found]
+    tasks = [t for _, found, _ in per_cluster for t in found]
+    instances = [i for _, _, found in per_cluster for i in found]
     referenced = _referenced_revisions(services, tasks)
     return {
         "clusters": clusters,

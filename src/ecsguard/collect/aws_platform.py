@@ -13,31 +13,35 @@ from ecsguard.collect.aws_calls import Caller, chunks
 
 def collect_elbv2(caller: Caller) -> dict[str, list[Any]]:
     balancers = caller.pages("DescribeLoadBalancers", "LoadBalancers") or []
-    listeners: list[Any] = []
-    for lb in balancers:
-        arn = lb["LoadBalancerArn"]
-        _set(
-            lb,
-            "Attributes",
-            _attributes(caller, "DescribeLoadBalancerAttributes", arn, LoadBalancerArn=arn),
-        )
-        listeners += caller.pages("DescribeListeners", "Listeners", arn, LoadBalancerArn=arn) or []
+    listeners = caller.fan_out(balancers, lambda lb: _balancer_extras(caller, lb))
     groups = caller.pages("DescribeTargetGroups", "TargetGroups") or []
-    for group in groups:
-        arn = group["TargetGroupArn"]
-        _set(
-            group,
-            "Attributes",
-            _attributes(caller, "DescribeTargetGroupAttributes", arn, TargetGroupArn=arn),
-        )
-        health = caller.call(
-            "DescribeTargetHealth", arn, expect="TargetHealthDescriptions", TargetGroupArn=arn
-        )
-        if health is not None:
-            group["TargetHealthDescriptions"] = health["TargetHealthDescriptions"]
+    caller.fan_out(groups, lambda group: _target_group_extras(caller, group))
     _add_elb_tags(caller, balancers, "LoadBalancerArn")
     _add_elb_tags(caller, groups, "TargetGroupArn")
-    return {"loadBalancers": balancers, "listeners": listeners, "targetGroups": groups}
+    return {
+        "loadBalancers": balancers,
+        "listeners": [listener for found in listeners for listener in found],
+        "targetGroups": groups,
+    }
+
+
+def _balancer_extras(caller: Caller, lb: dict[str, Any]) -> list[Any]:
+    """Adds ``Attributes`` to ``lb`` and returns its listeners."""
+    arn = lb["LoadBalancerArn"]
+    attributes = _attributes(caller, "DescribeLoadBalancerAttributes", arn, LoadBalancerArn=arn)
+    _set(lb, "Attributes", attributes)
+    return caller.pages("DescribeListeners", "Listeners", arn, LoadBalancerArn=arn) or []
+
+
+def _target_group_extras(caller: Caller, group: dict[str, Any]) -> None:
+    arn = group["TargetGroupArn"]
+    attributes = _attributes(caller, "DescribeTargetGroupAttributes", arn, TargetGroupArn=arn)
+    _set(group, "Attributes", attributes)
+    health = caller.call(
+        "DescribeTargetHealth", arn, expect="TargetHealthDescriptions", TargetGroupArn=arn
+    )
+    if health is not None:
+        group["TargetHealthDescriptions"] = health["TargetHealthDescriptions"]
 
 
 def _set(item: dict[str, Any], key: str, value: Any) -> None:
@@ -64,30 +68,32 @@ def _add_elb_tags(caller: Caller, items: list[dict[str, Any]], arn_key: str) -> 
 
 def collect_efs(caller: Caller) -> dict[str, list[Any]]:
     systems = caller.pages("DescribeFileSystems", "FileSystems") or []
-    mount_targets: list[Any] = []
-    for system in systems:
-        fs_id = system["FileSystemId"]
-        policy = caller.call(
-            "DescribeFileSystemPolicy", fs_id, absent=("PolicyNotFound",), FileSystemId=fs_id
-        )
-        if policy is not None and policy.get("Policy"):
-            system["FileSystemPolicy"] = policy["Policy"]
-        targets = (
-            caller.pages("DescribeMountTargets", "MountTargets", fs_id, FileSystemId=fs_id) or []
-        )
-        for target in targets:
-            mt_id = target["MountTargetId"]
-            groups = caller.call(
-                "DescribeMountTargetSecurityGroups",
-                mt_id,
-                expect="SecurityGroups",
-                MountTargetId=mt_id,
-            )
-            if groups is not None:
-                target["SecurityGroups"] = groups["SecurityGroups"]
-        mount_targets += targets
+    targets = caller.fan_out(systems, lambda system: _file_system_extras(caller, system))
     points = caller.pages("DescribeAccessPoints", "AccessPoints") or []
-    return {"fileSystems": systems, "accessPoints": points, "mountTargets": mount_targets}
+    return {
+        "fileSystems": systems,
+        "accessPoints": points,
+        "mountTargets": [target for found in targets for target in found],
+    }
+
+
+def _file_system_extras(caller: Caller, system: dict[str, Any]) -> list[Any]:
+    """Adds ``FileSystemPolicy`` to ``system`` and returns its mount targets (with SGs)."""
+    fs_id = system["FileSystemId"]
+    policy = caller.call(
+        "DescribeFileSystemPolicy", fs_id, absent=("PolicyNotFound",), FileSystemId=fs_id
+    )
+    if policy and policy.get("Policy"):
+        system["FileSystemPolicy"] = policy["Policy"]
+    targets = caller.pages("DescribeMountTargets", "MountTargets", fs_id, FileSystemId=fs_id) or []
+    for target in targets:
+        mt_id = target["MountTargetId"]
+        groups = caller.call(
+            "DescribeMountTargetSecurityGroups", mt_id, expect="SecurityGroups", MountTargetId=mt_id
+        )
+        if groups is not None:
+            target["SecurityGroups"] = groups["SecurityGroups"]
+    return targets
 
 
 def collect_ecr(caller: Caller) -> dict[str, Any]:
