@@ -301,6 +301,12 @@ def _parent_name_1007() -> str:
     )
 
 
+def _server(key: str) -> str:
+    """The server endpoint's ``key``, inline for the common case (not a listen event)."""
+    return (f"({path_expr(('dst_endpoint', key))} if e.get('activity_id') != 7 "
+            f"else _ep(e, 'server', {key!r}))")
+
+
 def _wrap(fn: str, exprs: dict[int | str, str]) -> dict[int | str, str]:
     return {cls: f"{fn}({expr})" for cls, expr in exprs.items()}
 
@@ -389,20 +395,20 @@ FIELDS: dict[str, FieldSpec] = {
         "str",
         {FILE: f"({path_expr(('file_result', 'path'))} or {path_expr(('unmapped', 'new_path'))})"},
     ),
-    "fd.sip": FieldSpec("str", {NETWORK: "_ep(e, 'server', 'ip')"}),
-    "fd.sport": FieldSpec("int", {NETWORK: "_int(_ep(e, 'server', 'port'))"}),
+    "fd.sip": FieldSpec("str", {NETWORK: _server("ip")}),
+    "fd.sport": FieldSpec("int", {NETWORK: f"_int({_server('port')})"}),
     "fd.cip": FieldSpec("str", {NETWORK: "_ep(e, 'client', 'ip')"}),
     "fd.cport": FieldSpec("int", {NETWORK: "_int(_ep(e, 'client', 'port'))"}),
     "fd.lip": FieldSpec("str", {NETWORK: "_ep(e, 'local', 'ip')"}),
     "fd.lport": FieldSpec("int", {NETWORK: "_int(_ep(e, 'local', 'port'))"}),
     "fd.rip": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "fd.rport": FieldSpec("int", {NETWORK: "_int(_ep(e, 'remote', 'port'))"}),
-    "fd.sip.name": FieldSpec("str", {NETWORK: "_ep(e, 'server', 'hostname')"}),
+    "fd.sip.name": FieldSpec("str", {NETWORK: _server("hostname")}),
     "fd.rip.name": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'hostname')"}),
     "fd.l4proto": FieldSpec(
         "str", {NETWORK: f"str({path_expr(('connection_info', 'protocol_name'))} or '').lower()"}
     ),
-    "fd.snet": FieldSpec("str", {NETWORK: "_ep(e, 'server', 'ip')"}),
+    "fd.snet": FieldSpec("str", {NETWORK: _server("ip")}),
     "fd.rnet": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "fd.net": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "net.direction": FieldSpec(
