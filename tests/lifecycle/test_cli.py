@@ -133,6 +133,27 @@ def test_history_estate_and_resource(
     ]
 
 
+def test_history_by_name_covers_every_resource_of_that_name(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    with open_store(files["db"]) as store:
+        for name in ("old", "new"):
+            inv = snapshot_inventory(orjson.loads(Path(files[name]).read_bytes()), files[name])
+            store.record_run(inv, source=files[name], kind="collect")
+    code, out, _ = run(capsys, "history", "payment-api", "--db", files["db"], "--format", "json")
+    assert code == 0
+    events = {(e["run_id"], e["event"], e["resource"]["name"]) for e in orjson.loads(out)["events"]}
+    assert events == {
+        (1, "appeared", "payment-api"),  # the service
+        (1, "appeared", "payment-api:1"),
+        (1, "appeared", "payment-api:2"),
+        (2, "changed", "payment-api"),  # service moved to :3, group opened SSH
+        (2, "changed", "payment-api:1"),
+        (2, "changed", "payment-api:2"),
+        (2, "appeared", "payment-api:3"),
+    }
+
+
 def test_bad_references_exit_2_with_one_line(
     capsys: pytest.CaptureFixture[str], files: dict[str, str]
 ) -> None:

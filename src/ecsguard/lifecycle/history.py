@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from ecsguard.lifecycle.diff import Change, DiffOptions, ResourceKey, diff_records, key_of
+from ecsguard.model import ATTRIBUTES
 from ecsguard.store import ResourceVersion, RunInfo, Store
 
 
@@ -34,12 +35,27 @@ def resource_history(store: Store, ref: str) -> list[ResourceEvent]:
     runs = {r.id: r for r in store.runs()}
     seen = store.sections_seen()
     groups: dict[tuple[str, str], list[ResourceVersion]] = defaultdict(list)
-    for version in store.resource_versions(ref):
+    found = {(v.run_id, v.attr, v.id): v for v in store.resource_versions(ref)}
+    found.update({(v.run_id, v.attr, v.id): v for v in _by_name(store, ref, list(runs))})
+    for version in sorted(found.values(), key=lambda v: v.run_id):
         groups[(version.attr, version.id)].append(version)
     events: list[ResourceEvent] = []
     for versions in groups.values():
         events += _timeline(store, versions, runs, seen)
     return sorted(events, key=lambda e: (e.run_id, e.resource.id))
+
+
+def _by_name(store: Store, ref: str, run_ids: list[int]) -> list[ResourceVersion]:
+    """Versions of the resources the newest run knows by ``ref`` as a name (or family)."""
+    if not run_ids:
+        return []
+    inv = store.inventory_at(max(run_ids))
+    out: list[ResourceVersion] = []
+    ids = {(attr, found.id) for attr in ATTRIBUTES if (found := inv.find(attr, ref)) is not None}
+    ids |= {("task_definitions", td.id) for td in inv.task_definitions if td.family == ref}
+    for attr, rid in sorted(ids):
+        out += store.resource_versions(rid, attr=attr)
+    return sorted(out, key=lambda v: v.run_id)
 
 
 def _timeline(
