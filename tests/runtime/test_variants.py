@@ -122,7 +122,7 @@ VARIANTS: list[tuple[str, Any]] = [
         "Discovery:Runtime/SuspiciousCommand",
         _p("aws sts get-caller-identity --output json", parent="bash"),
     ),
-    ("Discovery:Runtime/SuspiciousCommand", _p("cat /run/secrets/db_password")),
+    ("Discovery:Runtime/SuspiciousCommand", _p("cat /root/.aws/credentials")),
     ("Persistence:Runtime/SuspiciousCommand", _p("sh -c echo '@reboot /tmp/.x' | crontab -")),
     (
         "Persistence:Runtime/SuspiciousCommand",

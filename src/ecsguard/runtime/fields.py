@@ -303,8 +303,10 @@ def _parent_name_1007() -> str:
 
 def _server(key: str) -> str:
     """The server endpoint's ``key``, inline for the common case (not a listen event)."""
-    return (f"({path_expr(('dst_endpoint', key))} if e.get('activity_id') != 7 "
-            f"else _ep(e, 'server', {key!r}))")
+    return (
+        f"({path_expr(('dst_endpoint', key))} if e.get('activity_id') != 7 "
+        f"else _ep(e, 'server', {key!r}))"
+    )
 
 
 def _wrap(fn: str, exprs: dict[int | str, str]) -> dict[int | str, str]:
