@@ -131,9 +131,20 @@ class EventBuilder:
     def _context(self, rec: Record) -> ContainerContext | None:
         if self.enricher is None:
             return None
-        if rec.cgroup in self._by_cgroup and rec.cgroup > 1:
-            return self._by_cgroup[rec.cgroup]
-        cid = self.enricher.container_for_cgroup(rec.cgroup, rec.pid)
+        if rec.cgroup > 1:
+            if rec.cgroup in self._by_cgroup:
+                return self._by_cgroup[rec.cgroup]
+            cid = self.enricher.container_for_cgroup(rec.cgroup, rec.pid)
+        else:
+            # No usable cgroup v2 id (hybrid hosts): the container is a property of the
+            # process, looked up in /proc once per process instead of once per event.
+            info = self.table.get(rec.pid)
+            if info is not None and info.container_id is not None:
+                cid = info.container_id or None
+            else:
+                cid = self.enricher.container_for_pid(rec.pid, self.table.proc_root)
+                if info is not None:
+                    info.container_id = cid or ""
         ctx = self.enricher.context(cid)
         if rec.cgroup > 1 and (ctx is None or ctx.task_arn):
             # Cache only settled answers: a container the ECS agent has not reported yet

@@ -7,6 +7,7 @@ Command lines pass through ``redact_text`` once, here, so no secret leaves in an
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,13 +31,19 @@ class ProcInfo:
     container_id: str | None = None
 
     def ocsf(self) -> dict[str, object]:
-        """The OCSF process object without its parent."""
+        """The OCSF process object without its parent (a fresh dict; parts are shared)."""
         out: dict[str, object] = {"pid": self.pid, "name": self.name, "cmd_line": self.cmd_line}
         if self.exe:
-            out["file"] = {"path": self.exe, "name": os.path.basename(self.exe)}
+            out["file"] = _file_object(self.exe)
         if self.uid >= 0:
             out["user"] = {"uid": self.uid}
         return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_object(path: str) -> dict[str, str]:
+    # Shared between events (never mutated): executables repeat, basename need not.
+    return {"path": path, "name": os.path.basename(path)}
 
 
 def _read(path: str, limit: int = _MAX_CMDLINE) -> bytes:
