@@ -10,7 +10,7 @@ from ecsguard.runtime.alerts import Alert
 
 __all__ = ["Aggregator"]
 
-_MAX_UIDS = 20
+_MAX_UIDS = 100
 
 
 class Aggregator:

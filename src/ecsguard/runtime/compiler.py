@@ -40,6 +40,7 @@ _FIELD_COST = {
     "fd.type": 90,
     "fd.l4proto": 80,
     "net.direction": 100,
+    "fd.is_written": 50,  # reads engine state: costlier than a literal on the path
     "evt.res": 100,
     "evt.rawres": 100,
     "user.uid": 40,
