@@ -86,7 +86,9 @@ class BpftraceCapture:
         hostname: str | None = None,
         start_timeout: float = 90.0,
         ring_pages: int = 1024,
+        libc: str | None = None,
     ) -> None:
+        self.libc = libc
         self.bpftrace = bpftrace
         self.skip = skip
         self.start_timeout = start_timeout
@@ -112,7 +114,7 @@ class BpftraceCapture:
         if reason:
             raise CaptureError(f"eBPF capture unavailable: {reason}")
         self.rendered = render_script(
-            template(), tracefs=tracefs_root(), libc=find_libc(), skip=self.skip
+            template(), tracefs=tracefs_root(), libc=self.libc or find_libc(), skip=self.skip
         )
         self.stats.sections, self.stats.missing = self.rendered.sections, self.rendered.missing
         fd, self._script_path = tempfile.mkstemp(prefix="ecsguard-", suffix=".bt")

@@ -38,6 +38,7 @@ def _capture(mode: str, options: dict[str, Any]) -> Any:
             queue_capacity=options["queue_size"],
             skip=skip,
             bpftrace=options["bpftrace"],
+            libc=options["libc"],
         )
     from ecsguard.agent.procfs import ProcfsCapture
 
@@ -114,6 +115,13 @@ def _sinks(options: dict[str, Any]) -> list[Any]:
     default="/var/lib/docker/containers",
     show_default=True,
     help="Docker's container state directory (image and labels per container).",
+)
+@click.option(
+    "--libc",
+    default=None,
+    metavar="PATH",
+    help="ebpf mode: the C library whose getaddrinfo is probed for DNS names "
+    "(in a container: the host's, e.g. /host/lib/x86_64-linux-gnu/libc.so.6).",
 )
 @click.option(
     "--queue-size",
