@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from scope_estate import perm
 from scope_payment import payment_estate
 
-ROOT = Path(__file__).resolve().parents[2]
+from ecsguard.cli import main
 
 
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from ecsguard.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Runner = Callable[..., Result]
+
+
+@pytest.fixture
+def run(files: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Runner:
+    """The console entry point in process, as ``sys.exit(main())`` runs it."""
+    monkeypatch.chdir(files)
+
+    def _run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Result(int(code or 0), out, err)
+
+    return _run
 
 
 @pytest.fixture
@@ -44,8 +59,8 @@ def files(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_formats_and_drift_gate(files: Path) -> None:
-    out = _run(
+def test_formats_and_drift_gate(files: Path, run: Runner) -> None:
+    out = run(
         "scope",
         "new.json",
         "--format",
@@ -54,7 +69,6 @@ def test_formats_and_drift_gate(files: Path) -> None:
         "flows.yaml",
         "--declarations",
         "scope.yaml",
-        cwd=files,
     )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -65,50 +79,43 @@ def test_formats_and_drift_gate(files: Path) -> None:
     assert (
         reports["declaration"]["source"] == "scope.yaml" and reports["category"] == "connected-to"
     )
-    gate = _run("scope", "new.json", "--baseline", "old.json", "--fail-on-drift", cwd=files)
+    gate = run("scope", "new.json", "--baseline", "old.json", "--fail-on-drift")
     assert gate.returncode == 1 and "NEW_CDE_INGRESS_PATH" in gate.stdout
-    same = _run("scope", "old.json", "--baseline", "old.json", "--fail-on-drift", cwd=files)
+    same = run("scope", "old.json", "--baseline", "old.json", "--fail-on-drift")
     assert same.returncode == 0, same.stdout
     for fmt, marker in (("dot", "digraph"), ("mermaid", "flowchart"), ("html", "<!DOCTYPE html>")):
-        res = _run("scope", "old.json", "--format", fmt, "-o", f"out.{fmt}", cwd=files)
+        res = run("scope", "old.json", "--format", fmt, "-o", f"out.{fmt}")
         assert res.returncode == 0 and (files / f"out.{fmt}").read_text().lstrip().startswith(
             marker
         )
 
 
-def test_stored_scope_json_is_a_baseline(files: Path) -> None:
-    assert (
-        _run("scope", "old.json", "--format", "json", "-o", "old.scope.json", cwd=files).returncode
-        == 0
-    )
-    res = _run("scope", "new.json", "--baseline", "old.scope.json", "--format", "json", cwd=files)
+def test_stored_scope_json_is_a_baseline(files: Path, run: Runner) -> None:
+    assert run("scope", "old.json", "--format", "json", "-o", "old.scope.json").returncode == 0
+    res = run("scope", "new.json", "--baseline", "old.scope.json", "--format", "json")
     assert res.returncode == 0
     types = {e["type"] for e in json.loads(res.stdout)["events"]}
     assert {"NEW_CDE_INGRESS_PATH", "SCOPE_EXPANDED", "SEGMENTATION_BROKEN"} <= types
 
 
-def test_bad_inputs_exit_2_with_one_line(files: Path) -> None:
+def test_bad_inputs_exit_2_with_one_line(files: Path, run: Runner) -> None:
     (files / "bad.yaml").write_text("flows:\n  - {id: F1, to: x}\n")
-    res = _run("scope", "old.json", "--flows", "bad.yaml", cwd=files)
+    res = run("scope", "old.json", "--flows", "bad.yaml")
     assert res.returncode == 2 and res.stderr.strip().count("\n") == 0
     assert "bad.yaml:flows[0].from" in res.stderr
     (files / "bad.toml").write_text("[scope]\ncotenancy = 'maybe'\n")
-    res = _run("scope", "old.json", "--config", "bad.toml", cwd=files)
+    res = run("scope", "old.json", "--config", "bad.toml")
     assert res.returncode == 2 and "scope.cotenancy" in res.stderr
-    res = _run("scope", "missing.json", cwd=files)
+    res = run("scope", "missing.json")
     assert res.returncode == 2 and "missing.json" in res.stderr
 
 
-def test_record_then_since_compares_with_the_stored_run(files: Path) -> None:
+def test_record_then_since_compares_with_the_stored_run(files: Path, run: Runner) -> None:
     db = str(files / "hist.db")
-    assert _run("scope", "old.json", "--db", db, "--record", cwd=files).returncode == 0
-    same = _run(
-        "scope", "old.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift", cwd=files
-    )
+    assert run("scope", "old.json", "--db", db, "--record").returncode == 0
+    same = run("scope", "old.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift")
     assert same.returncode == 0, same.stdout + same.stderr
-    moved = _run(
-        "scope", "new.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift", cwd=files
-    )
+    moved = run("scope", "new.json", "--db", db, "--since", "2999-01-01", "--fail-on-drift")
     assert moved.returncode == 1 and "NEW_CDE_INGRESS_PATH" in moved.stdout
-    early = _run("scope", "new.json", "--db", db, "--since", "2000-01-01", cwd=files)
+    early = run("scope", "new.json", "--db", db, "--since", "2000-01-01")
     assert early.returncode == 2 and "no scope report or run is stored" in early.stderr
