@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecsguard.redact import scrub
-from ecsguard.store.redaction import fast_scrub, scrub_string
+from ecsguard.store.redaction import fast_scrub, scrub_owned, scrub_string
 from ecsguard.store.testing import sample_snapshot, snapshot_inventory
 
 SECRETISH = [
@@ -47,11 +49,13 @@ docs = st.recursive(
 @given(docs)
 def test_fast_scrub_equals_scrub(doc: object) -> None:
     fast = fast_scrub(doc)  # never raises, even where scrub does (a non-string "name")
+    owned = scrub_owned(copy.deepcopy(doc))
     try:
         expected = scrub(doc)
     except TypeError:
         return
     assert fast == expected
+    assert owned == expected
 
 
 def test_known_shapes() -> None:
@@ -61,3 +65,4 @@ def test_known_shapes() -> None:
     for record in inv.resources():
         body = msgspec.to_builtins(record)
         assert fast_scrub(body) == scrub(body)
+        assert scrub_owned(msgspec.to_builtins(record)) == scrub(body)

@@ -15,7 +15,7 @@ import msgspec
 import orjson
 
 from ecsguard.model import InputInfo, Resource
-from ecsguard.store.redaction import fast_scrub
+from ecsguard.store.redaction import scrub_owned
 
 ORIGIN_KEY = "__origin"
 
@@ -40,7 +40,7 @@ def resource_body(record: Resource) -> dict[str, Any]:
     """The record as stored: API spelling plus our ``__`` keys, origin dropped, secrets masked."""
     body = msgspec.to_builtins(record)
     body.pop(ORIGIN_KEY, None)
-    cleaned: dict[str, Any] = fast_scrub(body)
+    cleaned: dict[str, Any] = scrub_owned(body)
     return cleaned
 
 
