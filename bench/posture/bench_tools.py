@@ -27,14 +27,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import estate  # noqa: E402
+import estate
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = str(ROOT / ".venv" / "bin" / "python")
-CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+CREDS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     return time.perf_counter() - start, proc
@@ -52,6 +58,7 @@ def ecsguard_fails(path: Path, tool: str) -> dict[tuple[str, str], str]:
 
 
 # ---- Checkov ---------------------------------------------------------------------------------
+
 
 def checkov_fails(report: str, kind: str) -> list[tuple[str, str]]:
     docs = json.loads(report)
@@ -74,7 +81,9 @@ def run_checkov(checkov: str, work: Path, n: int) -> list[dict[str, Any]]:
     cfn = estate.to_cloudformation(tds)
     cfn["Resources"].update(estate.cloudformation_extras(clusters, services))
     plan = estate.to_terraform_plan(tds)
-    plan["planned_values"]["root_module"]["resources"] += estate.terraform_extras(clusters, services)
+    plan["planned_values"]["root_module"]["resources"] += estate.terraform_extras(
+        clusters, services
+    )
     forms = {
         "cloudformation": (work / "template.json", cfn, "cloudformation"),
         "terraform": (work / "plan.json", plan, "terraform_plan"),
@@ -82,24 +91,47 @@ def run_checkov(checkov: str, work: Path, n: int) -> list[dict[str, Any]]:
     rows = []
     for kind, (path, doc, framework) in forms.items():
         path.write_text(json.dumps(doc))
-        t_ck, proc = timed([checkov, "-f", str(path), "--framework", framework, "--skip-download", "-o", "json", "--compact", "--quiet"])
+        t_ck, proc = timed(
+            [
+                checkov,
+                "-f",
+                str(path),
+                "--framework",
+                framework,
+                "--skip-download",
+                "-o",
+                "json",
+                "--compact",
+                "--quiet",
+            ]
+        )
         theirs = checkov_fails(proc.stdout, kind)
         out = work / f"ecsguard-{kind}.json"
-        t_eg, eg = timed([PY, "-m", "ecsguard", "scan", str(path), "--format", "json", "-o", str(out)])
+        t_eg, eg = timed(
+            [PY, "-m", "ecsguard", "scan", str(path), "--format", "json", "-o", str(out)]
+        )
         if eg.returncode not in (0, 1):
             raise SystemExit(f"ecsguard failed: {eg.stderr}")
         ours = ecsguard_fails(out, "checkov")
         missed = [f for f in theirs if f not in ours]
         only_ours = Counter(k[0] for k in ours if k not in set(theirs))
-        rows.append({
-            "input": f"{kind} ({n} task definitions)", "other": "Checkov", "t_other": t_ck, "t_ours": t_eg,
-            "their_fails": len(theirs), "matched": len(theirs) - len(missed), "missed": missed,
-            "extra": dict(only_ours),
-        })
+        rows.append(
+            {
+                "input": f"{kind} ({n} task definitions)",
+                "other": "Checkov",
+                "t_other": t_ck,
+                "t_ours": t_eg,
+                "their_fails": len(theirs),
+                "matched": len(theirs) - len(missed),
+                "missed": missed,
+                "extra": dict(only_ours),
+            }
+        )
     return rows
 
 
 # ---- Prowler ---------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -110,8 +142,20 @@ def free_port() -> int:
 def seed(url: str, n: int) -> None:
     import boto3
 
-    ecs = boto3.client("ecs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    ecs = boto3.client(
+        "ecs",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     sg = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
@@ -124,13 +168,24 @@ def seed(url: str, n: int) -> None:
         list(pool.map(register, estate.task_definitions(n)))
     clusters, services = estate.clusters_and_services(max(n // 100, 1))
     for c in clusters:
-        ecs.create_cluster(clusterName=c["name"], settings=[{"name": "containerInsights", "value": c["insights"]}])
+        ecs.create_cluster(
+            clusterName=c["name"], settings=[{"name": "containerInsights", "value": c["insights"]}]
+        )
     for s in services:
         ecs.create_service(
-            cluster=s["cluster"], serviceName=s["name"], taskDefinition=s["family"], desiredCount=0,
-            launchType="FARGATE", platformVersion=s["platform"],
-            networkConfiguration={"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg],
-                                                          "assignPublicIp": "ENABLED" if s["public"] else "DISABLED"}},
+            cluster=s["cluster"],
+            serviceName=s["name"],
+            taskDefinition=s["family"],
+            desiredCount=0,
+            launchType="FARGATE",
+            platformVersion=s["platform"],
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": [sub],
+                    "securityGroups": [sg],
+                    "assignPublicIp": "ENABLED" if s["public"] else "DISABLED",
+                }
+            },
         )
 
 
@@ -155,7 +210,8 @@ def run_prowler(prowler: str, work: Path, n: int) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -168,22 +224,77 @@ def run_prowler(prowler: str, work: Path, n: int) -> dict[str, Any]:
         env = {**os.environ, **CREDS, "AWS_ENDPOINT_URL": url}
         snap = work / "live.json"
         out = work / "ecsguard-live.json"
-        t_collect, c = timed([PY, "-m", "ecsguard", "collect", "--regions", "us-east-1", "--endpoint-url", url, "-o", str(snap)], env)
-        t_scan, s = timed([PY, "-m", "ecsguard", "scan", str(snap), "--legacy", "--format", "json", "-o", str(out)], env)
+        t_collect, c = timed(
+            [
+                PY,
+                "-m",
+                "ecsguard",
+                "collect",
+                "--regions",
+                "us-east-1",
+                "--endpoint-url",
+                url,
+                "-o",
+                str(snap),
+            ],
+            env,
+        )
+        t_scan, s = timed(
+            [
+                PY,
+                "-m",
+                "ecsguard",
+                "scan",
+                str(snap),
+                "--legacy",
+                "--format",
+                "json",
+                "-o",
+                str(out),
+            ],
+            env,
+        )
         if s.returncode not in (0, 1):
             raise SystemExit(f"ecsguard failed: {c.stderr} {s.stderr}")
         pdir = work / "prowler"
-        t_pw, p = timed([prowler, "aws", "--service", "ecs", "-f", "us-east-1", "--output-formats", "json-ocsf",
-                         "-o", str(pdir), "--no-banner", "--aws-retries-max-attempts", "0", "--log-level", "ERROR"], env)
+        t_pw, p = timed(
+            [
+                prowler,
+                "aws",
+                "--service",
+                "ecs",
+                "-f",
+                "us-east-1",
+                "--output-formats",
+                "json-ocsf",
+                "-o",
+                str(pdir),
+                "--no-banner",
+                "--aws-retries-max-attempts",
+                "0",
+                "--log-level",
+                "ERROR",
+            ],
+            env,
+        )
         theirs = prowler_fails(pdir)
         ours = ecsguard_fails(out, "prowler")
         missed = [f for f in theirs if f not in ours]
-        reasons = Counter(PROWLER_EXPLAINED.get(check, "UNEXPLAINED " + check) for check, _ in missed)
+        reasons = Counter(
+            PROWLER_EXPLAINED.get(check, "UNEXPLAINED " + check) for check, _ in missed
+        )
         return {
-            "input": f"live moto ({n} task definitions)", "other": "Prowler", "t_other": t_pw,
-            "t_ours": t_collect + t_scan, "their_fails": len(theirs), "matched": len(theirs) - len(missed),
-            "missed": missed, "explained": dict(reasons), "prowler_rc": p.returncode,
-            "t_collect": t_collect, "t_scan": t_scan,
+            "input": f"live moto ({n} task definitions)",
+            "other": "Prowler",
+            "t_other": t_pw,
+            "t_ours": t_collect + t_scan,
+            "their_fails": len(theirs),
+            "matched": len(theirs) - len(missed),
+            "missed": missed,
+            "explained": dict(reasons),
+            "prowler_rc": p.returncode,
+            "t_collect": t_collect,
+            "t_scan": t_scan,
         }
     finally:
         server.terminate()
@@ -203,20 +314,28 @@ def main() -> None:
             rows += run_checkov(args.checkov, work, args.n)
         if args.prowler:
             rows.append(run_prowler(args.prowler, work, args.n))
-    print("| input | other tool | other (s) | ecsguard (s) | speed-up | other's ECS FAILs | also failed by ecsguard |")
+    print(
+        "| input | other tool | other (s) | ecsguard (s) | speed-up | other's ECS FAILs | also failed by ecsguard |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['input']} | {r['other']} | {r['t_other']:.1f} | {r['t_ours']:.1f} | "
-              f"{r['t_other'] / r['t_ours']:.1f}x | {r['their_fails']} | {r['matched']} |")
+        print(
+            f"| {r['input']} | {r['other']} | {r['t_other']:.1f} | {r['t_ours']:.1f} | "
+            f"{r['t_other'] / r['t_ours']:.1f}x | {r['their_fails']} | {r['matched']} |"
+        )
     for r in rows:
         if r.get("extra"):
             print(f"{r['input']}: ecsguard-only fails by Checkov id: {r['extra']}")
         if r["missed"]:
-            print(f"{r['input']}: {len(r['missed'])} {r['other']} FAILs not failed by ecsguard, e.g. {r['missed'][:3]}")
+            print(
+                f"{r['input']}: {len(r['missed'])} {r['other']} FAILs not failed by ecsguard, e.g. {r['missed'][:3]}"
+            )
         if r.get("explained"):
             print(f"{r['input']}: reasons: {r['explained']}")
         if "t_collect" in r:
-            print(f"{r['input']}: ecsguard collect {r['t_collect']:.1f} s + scan {r['t_scan']:.1f} s")
+            print(
+                f"{r['input']}: ecsguard collect {r['t_collect']:.1f} s + scan {r['t_scan']:.1f} s"
+            )
 
 
 if __name__ == "__main__":

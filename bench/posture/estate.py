@@ -263,12 +263,17 @@ def clusters_and_services(n: int) -> tuple[list[dict[str, Any]], list[dict[str, 
     return clusters, services
 
 
-def cloudformation_extras(clusters: list[dict[str, Any]], services: list[dict[str, Any]]) -> dict[str, Any]:
+def cloudformation_extras(
+    clusters: list[dict[str, Any]], services: list[dict[str, Any]]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for c in clusters:
         out["Cl" + c["name"].replace("-", "")] = {
             "Type": "AWS::ECS::Cluster",
-            "Properties": {"ClusterName": c["name"], "ClusterSettings": [{"Name": "containerInsights", "Value": c["insights"]}]},
+            "Properties": {
+                "ClusterName": c["name"],
+                "ClusterSettings": [{"Name": "containerInsights", "Value": c["insights"]}],
+            },
         }
     for s in services:
         out["Svc" + s["name"].replace("-", "")] = {
@@ -292,7 +297,9 @@ def cloudformation_extras(clusters: list[dict[str, Any]], services: list[dict[st
     return out
 
 
-def terraform_extras(clusters: list[dict[str, Any]], services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def terraform_extras(
+    clusters: list[dict[str, Any]], services: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     out = []
     for c in clusters:
         out.append(
@@ -329,7 +336,11 @@ def terraform_extras(clusters: list[dict[str, Any]], services: list[dict[str, An
                     "desired_count": 1,
                     "enable_execute_command": False,
                     "network_configuration": [
-                        {"assign_public_ip": s["public"], "subnets": ["subnet-0123456789abcdef0"], "security_groups": ["sg-0123456789abcdef0"]}
+                        {
+                            "assign_public_ip": s["public"],
+                            "subnets": ["subnet-0123456789abcdef0"],
+                            "security_groups": ["sg-0123456789abcdef0"],
+                        }
                     ],
                     "capacity_provider_strategy": [],
                     "load_balancer": [],
