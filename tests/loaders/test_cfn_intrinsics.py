@@ -178,8 +178,9 @@ def test_find_in_map() -> None:
 def test_get_att_forms() -> None:
     c = container(cfn('  Image: !GetAtt Key.Arn\n  Hostname: {"Fn::GetAtt": [Logs, Arn]}'))
     assert c == {**c, "image": "Key", "hostname": "Logs"}
-    inv = cfn("  User: !GetAtt Logs.RetentionInDays")
-    assert task(inv).is_unknown("containerDefinitions[0].user")
+    for attr in ("Logs.RetentionInDays", "Key.VpcId"):
+        inv = cfn(f"  User: !GetAtt {attr}")
+        assert task(inv).is_unknown("containerDefinitions[0].user")
 
 
 def test_import_value_in_user_is_unknown() -> None:

@@ -175,5 +175,12 @@ def _param_value(name: str, spec: Any, given: str | None) -> Any:
     return str(raw) if isinstance(raw, int | float) else raw
 
 
+# Attributes named like ids that identify something else (the group's VPC, the DB's resource).
+_FOREIGN_IDS = frozenset(("VpcId", "OwnerId", "DbiResourceId", "AvailabilityZoneId"))
+
+
 def _is_identity(attr: str) -> bool:
+    """Whether ``!GetAtt X.attr`` names X itself (its ARN or id), so X's logical id stands in."""
+    if attr in _FOREIGN_IDS:
+        return False
     return attr in ("Arn", "Id", "GroupId", "Name", "KeyId") or attr.endswith(("Arn", "Id"))
