@@ -174,3 +174,24 @@ def test_legacy_check_is_opt_in() -> None:
     assert "ecs.task_definition.host_network_user" not in ids
     legacy = {f.check_id: f for f in scan(inv, options=ScanOptions(include_legacy=True)).results}
     assert legacy["ecs.task_definition.host_network_user"].status == "fail"
+
+
+def test_tag_errors_only_undetermine_tag_checks(tmp_path: Path) -> None:
+    import json
+
+    doc = json.loads((DATA / "services_snapshot.json").read_text())
+    doc["errors"] = [
+        {
+            "region": "us-east-1",
+            "service": "ecs",
+            "operation": "ListTagsForResource",
+            "resource": "arn:aws:ecs:us-east-1:111122223333:task-definition/api:7",
+            "message": "denied",
+        }
+    ]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    result = run_scan(load_inputs([str(path)]), Config(), RunRequest())
+    found = {(f.resource.name, f.check_id): f.status for f in result.results}
+    assert found[("api:7", "ecs.task_definition.tagged")] == "error"
+    assert found[("api:7", "ecs.task_definition.no_privileged_containers")] == "pass"

@@ -166,6 +166,8 @@ class _Builder:
         for err in self.inventory.errors:
             if err.service != coll.service or not concerns(coll, err.operation):
                 continue
+            if "Tags" in err.operation and not check.id.endswith(".tagged"):
+                continue  # missing tags leave only the tagging checks undetermined
             whole = err.resource in ("", "*")
             key = f"{coll.service}:{err.region}:{check.collection}" if whole else err.resource
             out.setdefault(key, (err.region, f"{err.operation}: {err.message}"))
