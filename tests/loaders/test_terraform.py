@@ -381,3 +381,15 @@ def test_task_set_folds_into_its_service() -> None:
     network = task_set.network_configuration
     assert network is not None and network.awsvpc_configuration is not None
     assert network.awsvpc_configuration.assign_public_ip == "ENABLED"
+
+
+def test_load_balancer_subnets_from_subnet_mapping() -> None:
+    values = {
+        "name": "nlb",
+        "internal": False,
+        "load_balancer_type": "network",
+        "subnet_mapping": [{"subnet_id": "subnet-1", "allocation_id": "eipalloc-1"}],
+    }
+    (lb,) = _one("aws_lb", values, {"subnets": True}).load_balancers
+    assert [z.subnet_id for z in lb.availability_zones] == ["subnet-1"]
+    assert not lb.is_unknown("AvailabilityZones") and lb.scheme == "internet-facing"

@@ -56,6 +56,9 @@ def load_balancer(rid: str, values: Item) -> Item:
         out["Scheme"] = "internal" if internal else "internet-facing"
     out["SecurityGroups"] = as_list(values.get("security_groups")) or []
     subnets = as_list(values.get("subnets"))
+    mappings = [m for m in blocks(values.get("subnet_mapping")) if isinstance(m, dict)]
+    if mappings and not (isinstance(subnets, list) and subnets):
+        subnets = [m.get("subnet_id") for m in mappings]  # `subnets` is computed from these
     if isinstance(subnets, list):
         out["AvailabilityZones"] = [{"SubnetId": s} for s in subnets]
     elif isinstance(subnets, Unknown):
