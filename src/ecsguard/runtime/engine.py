@@ -123,6 +123,7 @@ class Engine:
             for cls in program.classes
         }
         self._rules_on_slim = False
+        self._by_prefix: dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]] = {}
         self._slim = self._slim_decoder()
 
     def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
@@ -148,7 +149,22 @@ class Engine:
             if reads is None:
                 return None
             paths.update(reads)
+        self._by_prefix = self._class_decoders()
         return slim_decoder(paths)
+
+    def _class_decoders(self) -> dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]]:
+        """Narrower decoders for lines that start ``{"class_uid":N,`` (the agent's key order):
+        each keeps only what its class's gate, rules, state and detectors read, so a file event
+        does not pay for a process command line."""
+        out: dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]] = {}
+        shared = set(BASE_PATHS) | set(STATE_PATHS)
+        for detector in self.detectors:
+            shared.update(getattr(detector, "reads", None) or ())
+        for cls, prog in self._classes.items():
+            gate = paths_of(prog.gate_source) or set()
+            rules = (paths_of(prog.rule_source) or set()) if self._rules_on_slim else set()
+            out[b'{"class_uid":%d,' % cls] = (cls, slim_decoder(shared | gate | rules))
+        return out
 
     @property
     def rules(self) -> list[CompiledRule]:
@@ -167,6 +183,11 @@ class Engine:
         slim = self._slim
         if slim is not None:
             try:
+                narrow = self._by_prefix.get(line[:18])
+                if narrow is not None:
+                    e = narrow[1](line)
+                    if e.get("class_uid") == narrow[0]:  # a later duplicate key would win
+                        return self._process(e, line)
                 return self._process(slim(line), line)
             except _DECODE_ERRORS:
                 pass  # wrong shapes or bad JSON: the full parser decides
