@@ -3,7 +3,7 @@ group (5,000 / 2,000 / 20,000 at scale 1) spread over VPCs of 1,000 services and
 each, scoped at scale 1 and 2; prints seconds and the ratio of the doubled run to the base
 run (target: < 10 s, ratio < 2.5). Rules: 75% group references, 20% subnet CIDRs, 3%
 0.0.0.0/0 (public entry), 2% VPC-wide CIDRs; egress: all to 0.0.0.0/0 plus one reference;
-5% of services declared CHD.
+5% of services declared CHD; two running tasks per service.
 
     .venv/bin/python bench/scope/bench_scope.py [--scale 1.0]
 """
@@ -90,6 +90,9 @@ def estate(services: int, seed: int = 7) -> dict[str, Any]:
                      "clusterArn": f"arn:aws:ecs:{REGION}:{ACCT}:cluster/c{i % 20}", "taskDefinition": td_arn,
                      "launchType": "FARGATE", "desiredCount": 2, "tags": [{"key": "pci:chd", "value": chd}],
                      "networkConfiguration": {"awsvpcConfiguration": {"subnets": [rnd.choice(nets)[0]], "securityGroups": groups}}})  # fmt: skip
+    tasks = [{"taskArn": f"arn:aws:ecs:{REGION}:{ACCT}:task/c{i % 20}/t{i}x{k}", "clusterArn": f"arn:aws:ecs:{REGION}:{ACCT}:cluster/c{i % 20}",
+              "taskDefinitionArn": tds[i]["taskDefinitionArn"], "group": f"service:svc{i}", "lastStatus": "RUNNING", "launchType": "FARGATE"}
+             for i in range(services) for k in range(2)]  # fmt: skip
     roles = [
         {
             "RoleName": f"role{r}",
@@ -101,7 +104,7 @@ def estate(services: int, seed: int = 7) -> dict[str, Any]:
     ]
     return {"ecsguard_snapshot": 1, "account_id": ACCT, "regions": {REGION: {
         "ecs": {"clusters": [{"clusterArn": f"arn:aws:ecs:{REGION}:{ACCT}:cluster/c{c}", "clusterName": f"c{c}"} for c in range(20)],
-                "services": svcs, "taskDefinitions": tds},
+                "services": svcs, "taskDefinitions": tds, "tasks": tasks},
         "ec2": {"vpcs": vpcs, "subnets": [{"SubnetId": s, "VpcId": v, "CidrBlock": c} for s, v, c in subnets], "securityGroups": sgs},
         "iam": {"roles": roles}}}}  # fmt: skip
 

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 
 from ecsguard.model import Inventory, ecs
-from ecsguard.model.services import SdService
+from ecsguard.model.services import LogGroup, SdService
 from ecsguard.scope.components import Component, ScopeGraph, Workload
 from ecsguard.scope.declare import Declaration, from_tags, merge
 
@@ -44,6 +44,13 @@ class EcsBuilder:
         self.instances_by_cluster: dict[str, list[ecs.ContainerInstance]] = defaultdict(list)
         for ci in inv.container_instances:
             self.instances_by_cluster[self.cluster_of(ci)].append(ci)
+        # indexes so that large estates cost time in proportion to their size
+        self.service_tasks: dict[str, list[ecs.Task]] = defaultdict(list)
+        for task in inv.tasks:
+            self.service_tasks[task.group or ""].append(task)
+        self.log_groups: dict[str, list[LogGroup]] = defaultdict(list)
+        for lg in inv.log_groups:
+            self.log_groups[lg.log_group_name].append(lg)
 
     def cluster_of(self, ci: ecs.ContainerInstance) -> str:
         """The instance's cluster id; from its ARN (``container-instance/CLUSTER/ID``) when the
@@ -146,10 +153,8 @@ class EcsBuilder:
         self._namespaces(wl, svc)
         comp.meta["awsvpc"] = [nc for nc in self._net_configs(svc)]
         self.sg.workloads[svc.id] = wl
-        for task in self.inv.tasks:
-            if task.group == f"service:{svc.service_name}" and (
-                not svc.cluster_arn or task.cluster_arn == svc.cluster_arn
-            ):
+        for task in self.service_tasks.get(f"service:{svc.service_name}", []):
+            if not svc.cluster_arn or task.cluster_arn == svc.cluster_arn:
                 self._task(task, wl, comp)
 
     def _net_configs(self, svc: ecs.Service) -> list[ecs.AwsVpcConfiguration]:
@@ -287,8 +292,8 @@ class EcsBuilder:
         return self._ref("secrets", base, "secret")
 
     def _log_group(self, name: str, region: str) -> str:
-        for lg in self.inv.log_groups:
-            if lg.log_group_name == name and (not region or not lg.region or lg.region == region):
+        for lg in self.log_groups.get(name, []):
+            if not region or not lg.region or lg.region == region:
                 return self.sg.add(Component(lg.id, "log_group", lg.name, lg.region)).id
         return self._ref("log_groups", name, "log_group")
 

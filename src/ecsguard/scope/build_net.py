@@ -16,6 +16,10 @@ class NetBuilder:
         self.net = net
         self.ecsb = ecsb
         self.host_classes: dict[str, set[int]] = {}
+        self.enis_of: dict[str, list[ec2.NetworkInterface]] = {}
+        for eni in inv.network_interfaces:
+            if eni.attachment and eni.attachment.instance_id:
+                self.enis_of.setdefault(eni.attachment.instance_id, []).append(eni)
         self.default_sg: dict[str, str] = {
             s.vpc_id: s.group_id
             for s in inv.security_groups
@@ -54,11 +58,10 @@ class NetBuilder:
 
     def _instance_classes(self, instance_id: str) -> set[int]:
         out: set[int] = set()
-        for eni in self.inv.network_interfaces:
-            if eni.attachment and eni.attachment.instance_id == instance_id and instance_id:
-                c = self.net.eni_class(eni.network_interface_id)
-                if c is not None:
-                    out.add(c.index)
+        for eni in self.enis_of.get(instance_id, []) if instance_id else []:
+            c = self.net.eni_class(eni.network_interface_id)
+            if c is not None:
+                out.add(c.index)
         if out:
             return out
         inst = self.inv.find("instances", instance_id)
