@@ -19,11 +19,13 @@ import pytest
 from ecsguard.sinks.nats import (
     ALERTS_STREAM,
     EVENTS_STREAM,
+    AlertArchiver,
     NatsEventPublisher,
     NatsLink,
     cluster_token,
 )
 from ecsguard.sources.nats import DEFAULT_DURABLE, NatsSource
+from ecsguard.store import open_store
 
 from .conftest import env_with_src
 
@@ -161,6 +163,20 @@ def test_two_monitors_split_100k_events_without_loss_or_duplicate_alerts(
     alerts = _check_no_loss_no_duplicates(nats_url, markers)
     assert {a["rule_id"] for a in alerts} == {"test.fleet.marker"}
     assert elapsed < 60
+    _check_archived_to_store(nats_url, tmp_path, len(markers))
+
+
+def _check_archived_to_store(url: str, tmp: Path, expected: int) -> None:
+    """The alerts stream, copied into the ecsguard store once per alert id."""
+    store = open_store(str(tmp / "store.db"))
+    try:
+        assert AlertArchiver(url, store, idle_exit=1).run() == expected
+        assert AlertArchiver(url, store, idle_exit=1).run() == 0  # acked: nothing twice
+        assert store.counts()["alerts"] == expected
+        stored = store.alerts(limit=expected + 10)
+        assert {a["rule_id"] for a in stored} == {"test.fleet.marker"}
+    finally:
+        store.close()
 
 
 def test_killed_monitor_loses_nothing(nats_url: str, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "ALERTS_SUBJECT",
     "EVENTS_STREAM",
     "EVENTS_SUBJECT_PREFIX",
+    "AlertArchiver",
     "NatsAlertSink",
     "NatsError",
     "NatsEventPublisher",
@@ -288,3 +289,103 @@ class NatsAlertSink:
     def close(self) -> None:
         if self._owned:
             self.link.close()
+
+
+class AlertArchiver:
+    """Copies stream ``ECSGUARD_ALERTS`` into the ecsguard store, acking after each commit.
+
+    The alerts stream is the fleet's durable record (monitors wait for its acknowledgement);
+    this consumer makes the store follow it exactly: a crash between commit and ack only
+    re-delivers alerts the store already has, and the store keeps one row per alert id.
+    Run one (or more: they share the durable consumer) with
+    ``python -m ecsguard.sinks.nats --store URL nats://HOST:PORT``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        store: Any,
+        *,
+        durable: str = "ecsguard-archiver",
+        batch: int = 200,
+        idle_exit: float | None = None,
+        link: NatsLink | None = None,
+    ) -> None:
+        self.store = store
+        self.durable = durable
+        self.batch = batch
+        self.idle_exit = idle_exit
+        self.stored = 0
+        self.malformed = 0
+        self._owned = link is None
+        self.link = link or NatsLink(url, name="ecsguard-archiver")
+        self.link.call(self.link.ensure_stream(ALERTS_STREAM, [ALERTS_SUBJECT]))
+        self._sub = self.link.call(
+            self.link.js.pull_subscribe(ALERTS_SUBJECT, durable=durable, stream=ALERTS_STREAM)
+        )
+
+    async def _fetch(self) -> list[Any]:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        try:
+            msgs: list[Any] = await self._sub.fetch(self.batch, timeout=1.0)
+            return msgs
+        except (TimeoutError, NatsTimeout):
+            return []
+
+    @staticmethod
+    async def _ack(msgs: list[Any]) -> None:
+        for msg in msgs:
+            await msg.ack()
+
+    def run(self) -> int:
+        """Archive until idle for ``idle_exit`` seconds (forever when None); returns the count."""
+        idle_since = time.monotonic()
+        try:
+            while True:
+                msgs = self.link.call(self._fetch())
+                if not msgs:
+                    if (
+                        self.idle_exit is not None
+                        and time.monotonic() - idle_since > self.idle_exit
+                    ):
+                        return self.stored
+                    continue
+                idle_since = time.monotonic()
+                alerts = []
+                for msg in msgs:
+                    try:
+                        alerts.append(orjson.loads(msg.data))
+                    except orjson.JSONDecodeError:
+                        self.malformed += 1
+                self.store.record_alerts([a for a in alerts if isinstance(a, dict)])
+                self.link.call(self._ack(msgs))
+                self.stored += len(alerts)
+        finally:
+            if self._owned:
+                self.link.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ecsguard.sinks.nats --store URL nats://HOST:PORT``: run an AlertArchiver."""
+    import argparse
+
+    from ecsguard.store import open_store
+
+    parser = argparse.ArgumentParser(prog="python -m ecsguard.sinks.nats", description=main.__doc__)
+    parser.add_argument("url")
+    parser.add_argument("--store", default=None, help="store URL or path (default $ECSGUARD_DB)")
+    parser.add_argument("--idle-exit", type=float, default=None)
+    args = parser.parse_args(argv)
+    store = open_store(args.store)
+    try:
+        archiver = AlertArchiver(args.url, store, idle_exit=args.idle_exit)
+        count = archiver.run()
+    finally:
+        store.close()
+    print(f"ecsguard: {count} alerts archived")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
