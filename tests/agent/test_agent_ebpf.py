@@ -346,3 +346,69 @@ def test_agent_reports_coverage_and_no_drops(agent: Agent) -> None:
         ready["sections"]
     )
     assert ready["mode"] == "ebpf"
+
+
+INJECT = r"""
+import ctypes, os, signal, sys, tempfile, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.memfd_create("ecsguard-test-memfd")
+mem = open("/proc/self/mem", "r+b")
+mem.close()
+target = os.fork()
+if target == 0:
+    time.sleep(30)
+    os._exit(0)
+libc.ptrace(16, target, None, None)  # PTRACE_ATTACH
+os.waitpid(target, 0)
+libc.ptrace(17, target, None, None)  # PTRACE_DETACH
+libc.syscall(311, target, None, 0, None, 0, 0)  # process_vm_writev (nothing to write)
+where = tempfile.mkdtemp(prefix="ecsguard-mnt-")
+libc.mount(b"tmpfs", where.encode(), b"tmpfs", 0, None)
+libc.umount2(where.encode(), 0)
+os.rmdir(where)
+os.kill(target, signal.SIGKILL)
+os.waitpid(target, 0)
+child = os.fork()
+if child == 0:
+    os.setuid(65534)
+    os._exit(0)
+os.waitpid(child, 0)
+print(target)
+"""
+
+
+def test_injection_memfd_mount_setuid(agent: Agent) -> None:
+    proc = agent.run(PY, "-c", INJECT)
+    assert proc.returncode == 0, proc.stderr
+    target = int(proc.stdout.strip())
+
+    def syscall(name: str) -> dict[str, Any]:
+        return agent.event(
+            lambda e: (
+                e["unmapped"].get("syscall") == name
+                and (e.get("process") or e["actor"]["process"]).get("name") == "python3"
+            )
+        )
+
+    memfd = syscall("memfd_create")
+    assert (memfd["class_uid"], memfd["unmapped"]["memfd_name"]) == (1007, "ecsguard-test-memfd")
+    ptrace = syscall("ptrace")
+    assert ptrace["activity_id"] == 4 and ptrace["unmapped"]["ptrace_request"] == "PTRACE_ATTACH"
+    assert ptrace["unmapped"]["target"]["pid"] == target
+    vm_write = syscall("process_vm_writev")
+    assert vm_write["unmapped"]["target"]["pid"] == target
+    mount = syscall("mount")
+    assert mount["class_uid"] == 1001 and mount["activity_id"] == 12
+    assert mount["unmapped"]["mount"]["fstype"] == "tmpfs"
+    setuid = syscall("setuid")
+    assert setuid["activity_id"] == 5 and setuid["unmapped"]["target_uid"] == 65534
+    proc_mem = agent.event(
+        lambda e: (
+            e["class_uid"] == 1001
+            and e["file"]["path"].endswith("/mem")
+            and e["file"]["path"].startswith("/proc/")
+        )
+    )
+    assert "O_RDWR" in proc_mem["unmapped"]["open_flags"]
+    for event in (memfd, ptrace, mount, setuid):
+        _checks_context(event, agent)
