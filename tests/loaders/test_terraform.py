@@ -393,3 +393,51 @@ def test_load_balancer_subnets_from_subnet_mapping() -> None:
     (lb,) = _one("aws_lb", values, {"subnets": True}).load_balancers
     assert [z.subnet_id for z in lb.availability_zones] == ["subnet-1"]
     assert not lb.is_unknown("AvailabilityZones") and lb.scheme == "internet-facing"
+
+
+def test_raw_tfstate_file(tmp_path: Path) -> None:
+    containers = [{"name": "web", "image": "nginx", "privileged": True}]
+    state = {
+        "version": 4,
+        "terraform_version": "1.9.8",
+        "serial": 12,
+        "lineage": "8d3c3f0e-2b1a-4c5d-9e8f-0a1b2c3d4e5f",
+        "outputs": {},
+        "resources": [
+            {
+                "module": "module.app",
+                "mode": "managed",
+                "type": "aws_ecs_task_definition",
+                "name": "web",
+                "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+                "instances": [
+                    {
+                        "index_key": "blue",
+                        "schema_version": 1,
+                        "attributes": {
+                            "arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:9",
+                            "family": "web",
+                            "revision": 9,
+                            "container_definitions": json.dumps(containers),
+                        },
+                        "sensitive_attributes": [],
+                    }
+                ],
+            },
+            {
+                "mode": "data",
+                "type": "aws_caller_identity",
+                "name": "me",
+                "instances": [{"attributes": {}}],
+            },
+        ],
+        "check_results": None,
+    }
+    path = tmp_path / "terraform.tfstate"
+    path.write_text(json.dumps(state))
+    inv = load_inputs([str(path)])
+    (td,) = inv.task_definitions
+    assert td.id == 'module.app.aws_ecs_task_definition.web["blue"]'
+    assert td.task_definition_arn.endswith("web:9") and td.revision == 9
+    assert td.container_definitions[0].privileged is True
+    assert inv.task_definition("web:9") is td

@@ -28,6 +28,9 @@ TASK_DEFINITION = "aws_ecs_task_definition"
 
 
 def is_plan(doc: Any) -> bool:
+    """A plan or state from ``terraform show -json``, or a raw ``terraform.tfstate``."""
+    if _is_raw_state(doc):
+        return True
     if not isinstance(doc, dict) or "format_version" not in doc:
         return False
     if any(key in doc for key in ("planned_values", "resource_changes", "configuration")):
@@ -51,8 +54,45 @@ class _Resource:
 
 def load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
     """Add every supported resource of a plan (or state) document to ``builder``."""
-    with _guard(source, "planned_values"):
-        _load(doc, source, builder)
+    with _guard(source, "resources" if _is_raw_state(doc) else "planned_values"):
+        _load(_from_raw_state(doc, source) if _is_raw_state(doc) else doc, source, builder)
+
+
+def _is_raw_state(doc: Any) -> bool:
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("version"), int)
+        and "terraform_version" in doc
+        and isinstance(doc.get("resources"), list)
+        and "format_version" not in doc
+    )
+
+
+def _from_raw_state(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """A ``terraform.tfstate`` (format 4) as ``show -json`` state: every value is known."""
+    if doc.get("version") != 4:
+        raise InputError(source, "version", f"unsupported state version {doc.get('version')!r}")
+    resources: list[dict[str, Any]] = []
+    for index, res in enumerate(doc["resources"]):
+        if not isinstance(res, dict) or not isinstance(res.get("instances", []), list):
+            raise InputError(source, f"resources[{index}]", "expected an object with instances")
+        module = f"{res['module']}." if res.get("module") else ""
+        base = f"{module}{res.get('type')}.{res.get('name')}"
+        for instance in res.get("instances") or []:
+            if not isinstance(instance, dict):
+                raise InputError(source, f"resources[{index}].instances", "expected objects")
+            key = instance.get("index_key")
+            suffix = "" if key is None else f"[{key}]" if isinstance(key, int) else f'["{key}"]'
+            resources.append(
+                {
+                    "address": base + suffix,
+                    "mode": res.get("mode", "managed"),
+                    "type": res.get("type"),
+                    "name": res.get("name"),
+                    "values": instance.get("attributes") or {},
+                }
+            )
+    return {"format_version": "1.0", "values": {"root_module": {"resources": resources}}}
 
 
 def _load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
