@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from loader_helpers import load
+from loader_helpers import DATA, load, normalised
 
 from ecsguard.collect import terraform
 from ecsguard.collect.load import load_inputs
@@ -441,3 +441,20 @@ def test_raw_tfstate_file(tmp_path: Path) -> None:
     assert td.task_definition_arn.endswith("web:9") and td.revision == 9
     assert td.container_definitions[0].privileged is True
     assert inv.task_definition("web:9") is td
+
+
+def test_plan_with_only_resource_changes() -> None:
+    doc = json.loads((DATA / "estate.tfplan.json").read_text())
+    del doc["planned_values"]
+    deleted = {
+        "address": "aws_sqs_queue.old",
+        "mode": "managed",
+        "type": "aws_sqs_queue",
+        "name": "old",
+        "change": {"actions": ["delete"], "before": {"name": "old"}, "after": None},
+    }
+    doc["resource_changes"].append(deleted)
+    builder = InventoryBuilder()
+    terraform.load(doc, "trimmed.json", builder)
+    trimmed = normalised(builder.build())
+    assert trimmed == normalised(load("estate.tfplan.json"))

@@ -100,8 +100,11 @@ def _load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
     if not version.startswith(("0.", "1.")):
         raise InputError(source, "format_version", f"unsupported plan format {version!r}")
     root_key = "planned_values" if "planned_values" in doc else "values"
-    resources = _walk_modules(doc.get(root_key) or {}, source, root_key)
     changes = _changes(doc, source)
+    if root_key in doc:
+        resources = _walk_modules(doc.get(root_key) or {}, source, root_key)
+    else:
+        resources = _from_changes(doc, source)
     expressions = _expressions(doc.get("configuration"), source)
     addresses = {r.address for r in resources} | {r.base for r in resources}
     plan = Plan()
@@ -220,6 +223,20 @@ def _walk_modules(root: dict[str, Any], source: str, root_key: str) -> list[_Res
                     depth + 1,
                 )
             )
+    return out
+
+
+def _from_changes(doc: dict[str, Any], source: str) -> list[_Resource]:
+    """Plans trimmed to ``resource_changes``: the ``after`` of everything not being deleted."""
+    out: list[_Resource] = []
+    for index, item in enumerate(doc.get("resource_changes") or []):
+        change = item.get("change") or {} if isinstance(item, dict) else {}
+        after = change.get("after") if isinstance(change, dict) else None
+        if not isinstance(after, dict) or item.get("mode", "managed") != "managed":
+            continue  # deleted (after is null), a data source, or not an object
+        module = str(item.get("module_address") or "")
+        raw = {**item, "values": after}
+        out.append(_Resource(raw, f"{module}." if module else "", f"resource_changes[{index}]"))
     return out
 
 
