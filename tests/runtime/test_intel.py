@@ -10,7 +10,8 @@ import pytest
 
 from ecsguard.runtime import load_engine
 from ecsguard.runtime.examples import build_event
-from ecsguard.runtime.intel import dga_score, load_intel
+from ecsguard.runtime.intel import load_intel
+from ecsguard.runtime.intel_match import dga_score
 
 FEODO = """################################################################
 # abuse.ch Feodo Tracker Botnet C2 IP Blocklist (CSV)           #

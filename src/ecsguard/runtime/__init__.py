@@ -62,7 +62,8 @@ def load_engine(
 ) -> Engine:
     """Build a ready engine; see the module docstring."""
     from ecsguard.runtime.baseline import Baseline, BaselineDetector
-    from ecsguard.runtime.intel import IntelDetector, load_intel
+    from ecsguard.runtime.intel import load_intel
+    from ecsguard.runtime.intel_match import IntelDetector
     from ecsguard.runtime.scope import load_scope
 
     rs = load_ruleset(rules_dirs, include_default)
