@@ -131,6 +131,11 @@ def test_rules_lists_shipped_rules() -> None:
     }
     table = CliRunner().invoke(cli, ["rules"])
     assert "Execution:Runtime/ReverseShell" in table.stdout
+    cover = CliRunner().invoke(cli, ["rules", "--coverage"])
+    assert (
+        "| `PrivilegeEscalation:Runtime/CGroupsReleaseAgentModified` | `ecsguard.privesc.release_agent` |"
+        in cover.stdout
+    )
 
 
 def test_db_keeps_alerts_and_baselines(tmp_path: Path) -> None:

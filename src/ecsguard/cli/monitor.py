@@ -250,11 +250,22 @@ def _summary(engine: Any, run: _Run) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def rules(rules_paths: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--coverage", is_flag=True, help="Print finding type -> rule ids as a Markdown table."
+)
+def rules(rules_paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
     """List the shipped runtime rules (id, GuardDuty finding type, severity, title)."""
     rs = load_ruleset(list(rules_paths))
     for problem in rs.problems:
         _warn(str(problem))
+    if coverage:
+        by_type: dict[str, list[str]] = {}
+        for r in rs.rules:
+            by_type.setdefault(r.finding_type, []).append(f"`{r.id}`")
+        click.echo("| finding type | rule ids |\n| --- | --- |")
+        for ftype in sorted(by_type):
+            click.echo(f"| `{ftype}` | {', '.join(by_type[ftype])} |")
+        return
     rows = [
         {
             "id": r.id,
