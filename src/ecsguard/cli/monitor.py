@@ -260,8 +260,8 @@ def rules(rules_paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
         _warn(str(problem))
     if coverage:
         by_type: dict[str, list[str]] = {}
-        for r in rs.rules:
-            by_type.setdefault(r.finding_type, []).append(f"`{r.id}`")
+        for rule in rs.rules:
+            by_type.setdefault(rule.finding_type, []).append(f"`{rule.id}`")
         click.echo("| finding type | rule ids |\n| --- | --- |")
         for ftype in sorted(by_type):
             click.echo(f"| `{ftype}` | {', '.join(by_type[ftype])} |")
@@ -282,7 +282,7 @@ def rules(rules_paths: tuple[str, ...], fmt: str, coverage: bool) -> None:
         return
     width = max((len(str(r["id"])) for r in rows), default=10)
     fwidth = max((len(str(r["finding_type"])) for r in rows), default=10)
-    for r in rows:
+    for row in rows:
         click.echo(
-            f"{r['id']:<{width}}  {r['finding_type']:<{fwidth}}  {r['severity']:<8}  {r['title']}"
+            f"{row['id']:<{width}}  {row['finding_type']:<{fwidth}}  {row['severity']:<8}  {row['title']}"
         )
