@@ -469,3 +469,11 @@ def test_standalone_task_group_and_queue_accessed_by_cde_role() -> None:
     assert s.cat("settlement", "queue") == "connected-to" and "S1b:cde-role-access" in s.codes(
         "settlement", "queue"
     )
+
+
+def test_dynamodb_table_by_name_in_a_card_flow() -> None:
+    flows = [Flow(id="F9", src="payment-api", dst="card-tokens", elements=("PAN", "token"))]
+    s = scope(payment_estate(), flows=flows)
+    table = s.comp("card-tokens", "data_store")
+    assert table["category"] == "cde" and "not-in-inventory" in table["flags"]
+    assert s.events("DECLARATION_INCONSISTENT")[0]["flow"] == "F9"

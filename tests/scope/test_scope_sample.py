@@ -79,8 +79,12 @@ def test_supporting_systems_and_nothing_unlabelled_out_of_scope(sample: Scoped) 
 
 
 def test_retired_fraud_scoring_flow_is_reported(sample: Scoped) -> None:
-    assert sample.events("DECLARED_FLOW_BLOCKED")[0]["flow"] == "F12-fraud-score"
-    assert sample.cat("fraud-scoring", "unresolved") == "undetermined"
+    event = sample.events("DECLARATION_INCONSISTENT")[0]
+    assert event["flow"] == "F12-fraud-score" and "not in the inventory" in event["text"]
+    comp = sample.comp("fraud-scoring", "data_store")
+    assert comp["category"] != "out-of-scope" and {"not-in-inventory", "incomplete"} <= set(
+        comp["flags"]
+    )
 
 
 def test_generation_drift() -> None:

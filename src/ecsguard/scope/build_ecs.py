@@ -139,7 +139,7 @@ class EcsBuilder:
         )
         if svc.scheduling_strategy == "DAEMON":
             comp.flags.add("daemon")
-        if (svc.desired_count or 0) == 0 and (svc.running_count or 0) == 0:
+        if svc.desired_count == 0:
             comp.flags.add("scaled-to-zero")
         if len(present) > 1:
             comp.flags.add("deployment-in-flight")

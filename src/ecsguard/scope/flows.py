@@ -15,7 +15,7 @@ from ecsguard.scope.reach import ReachEngine
 
 API_STORES = frozenset({"queue", "bucket", "data_store"})
 FLOW_KINDS = frozenset({"service", "task_group", "task_definition", "load_balancer", "data_store", "queue", "bucket",
-                        "file_system", "instance", "external", "unresolved", "log_group"})  # fmt: skip
+                        "file_system", "instance", "external", "log_group"})  # fmt: skip
 PRIVATE = [
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
@@ -53,14 +53,19 @@ def _endpoint(sg: ScopeGraph, ref: str, flow: Flow, unknowns: list[dict[str, Any
     found = sg.resolve(ref, FLOW_KINDS)
     if found is not None:
         return found
-    table = ref.startswith("arn:aws:dynamodb:")
-    comp = sg.add(Component(ref, "data_store" if table else "unresolved", ref.rsplit("/", 1)[-1]))
+    # Most likely a store the inventory does not collect (a DynamoDB table by name), or a
+    # component that no longer exists: kept as a data store, flagged, never out of scope.
+    comp = sg.add(Component(ref, "data_store", ref.rsplit("/", 1)[-1]))
     comp.flags.add("not-in-inventory")
-    what = f"named by flow {flow.id} but no workload, load balancer or data store of the inventory has this name or ARN"
+    what = (f"named by flow {flow.id} but no workload, load balancer or data store of the inventory has this "
+            "name or ARN (a DynamoDB table, or a component that no longer exists)")  # fmt: skip
     if what not in comp.unknown:
         comp.unknown.append(what)
         unknowns.append({"component": comp.id, "what": what})
     return comp.id
+
+
+_NONE = Component("", "", "")
 
 
 class FlowChecker:
@@ -79,6 +84,13 @@ class FlowChecker:
         for flow in flows:
             a = self.sg.resolve(flow.src, FLOW_KINDS) or flow.src
             b = self.sg.resolve(flow.dst, FLOW_KINDS) or flow.dst
+            missing = [
+                r for r in (a, b) if "not-in-inventory" in self.sg.components.get(r, _NONE).flags
+            ]
+            if missing:
+                events.append({"type": "DECLARATION_INCONSISTENT", "component": missing[0], "flow": flow.id,
+                               "text": f"declared flow {flow.id} names {self.sg.components[missing[0]].name}, which is not in the inventory"})  # fmt: skip
+                continue
             verdict = self.feasible(a, b, flow)
             if verdict is False:
                 where = f" on {flow.protocol}/{flow.port}" if flow.port else ""

@@ -49,11 +49,7 @@ class SupportRules:
     def add(self, cid: str, reason: Reason) -> None:
         # external parties are third-party connections, not the entity's system components
         comp = self.sg.components.get(cid)
-        if (
-            cid not in self.cl.cde
-            and comp is not None
-            and comp.kind not in ("external", "unresolved")
-        ):
+        if cid not in self.cl.cde and comp is not None and comp.kind != "external":
             self.cl.add(cid, reason)
 
     # S1: network paths to/from the CDE, first hop plus forwarders
