@@ -28,19 +28,22 @@ class Run:
 
 def run_collect(url: str, tmp: Path, *args: str, faults: str = "") -> Run:
     """``ecsguard collect --endpoint-url URL`` as a subprocess; returns exit code, stderr and
-    the snapshot it wrote."""
+    the snapshot it wrote (to a file, or to stdout when ``-o -`` is among ``args``)."""
     out = tmp / "snapshot.json"
+    out.unlink(missing_ok=True)
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
     env.pop("ECSGUARD_FAULTS", None)
     if faults:
         env["ECSGUARD_FAULTS"] = faults
     regions = () if "--regions" in args else ("--regions", "us-east-1")
-    command = [str(ECSGUARD), "collect", "--endpoint-url", url, "-o", str(out), *regions, *args]
-    done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=240, check=False
-    )
-    snapshot = orjson.loads(out.read_bytes()) if out.exists() else {}
-    return Run(done.returncode, done.stderr, snapshot)
+    output = () if "-o" in args else ("-o", str(out))
+    command = [str(ECSGUARD), "collect", "--endpoint-url", url, *output, *regions, *args]
+    done = subprocess.run(command, env=env, capture_output=True, timeout=240, check=False)
+    if "-o" in args and args[args.index("-o") + 1] == "-":
+        snapshot = orjson.loads(done.stdout) if done.stdout else {}
+    else:
+        snapshot = orjson.loads(out.read_bytes()) if out.exists() else {}
+    return Run(done.returncode, done.stderr.decode(), snapshot)
 
 
 def by(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:

@@ -34,6 +34,7 @@ def test_complete_run_exits_zero_and_has_every_section(run: Run) -> None:
     assert run.code == 0, run.stderr
     assert run.snapshot["errors"] == []
     assert "partial" not in run.stderr
+    assert run.stderr.startswith("collected ")  # no progress bar when stderr is not a TTY
     assert run.snapshot["ecsguard_snapshot"] == 1
     assert run.snapshot["account_id"] == "123456789012"
     assert run.snapshot["partition"] == "aws"
@@ -274,7 +275,7 @@ def test_default_revision_policy_versus_all_revisions(
     assert ("payment-api", 1) not in revisions  # older ACTIVE revision, referenced by nothing
     assert not any(family == "legacy-importer" for family, _ in revisions)
     assert run.snapshot["revision_policy"] == "latest+referenced"
-    full = run_collect(estate.url, tmp_path, "--all-revisions")
+    full = run_collect(estate.url, tmp_path, "--all-revisions", "-o", "-")  # to stdout
     items = full.region["ecs"]["taskDefinitions"]
     every = {(t["family"], t["revision"]): t["status"] for t in items}
     assert every[("payment-api", 1)] == "ACTIVE"
