@@ -260,3 +260,24 @@ Resources:
     assert error.operation == "Fn::ForEach" and error.resource.endswith(
         "Resources.Fn::ForEach::Queues"
     )
+
+
+def test_rule_with_undetermined_port_is_unknown_not_all_ports(tmp_path: Path) -> None:
+    text = """\
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: app
+      SecurityGroupIngress:
+        - {IpProtocol: tcp, FromPort: !ImportValue app-port, ToPort: !ImportValue app-port, CidrIp: 10.0.0.0/8}
+        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}
+"""
+    path = tmp_path / "sg.yaml"
+    path.write_text(text)
+    group = load_inputs([str(path)]).security_group("Sg")
+    assert group is not None
+    assert [(r.from_port, r.to_port) for r in group.rules if r.direction == "ingress"] == [
+        (443, 443)
+    ]
+    assert group.is_unknown("IpPermissions")

@@ -78,6 +78,9 @@ def permission(rule: Any) -> Item | Unknown:
             if cfn_key == "SourceSecurityGroupId" and "SourceSecurityGroupOwnerId" in rule:
                 entry["UserId"] = rule["SourceSecurityGroupOwnerId"]
         perm.setdefault(list_key, []).append(entry)
+    if any(isinstance(perm.get(k), Unknown) for k in ("IpProtocol", "FromPort", "ToPort")):
+        # A rule without its protocol or ports would read as "all ports": unknown instead.
+        return Unknown("protocol or ports of a rule are not determined")
     return perm
 
 

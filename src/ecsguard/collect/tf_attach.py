@@ -50,8 +50,8 @@ def _sg_rule(kind: str) -> Callable[[Plan, str, Item], None]:
             egress = kind.endswith("egress_rule")
             neutral = [tf_network.vpc_rule(values, egress)]
         group = plan.find("aws_security_group", group_ref)
-        if group is not None:
-            key = "IpPermissionsEgress" if egress else "IpPermissions"
+        key = "IpPermissionsEgress" if egress else "IpPermissions"
+        if group is not None and not isinstance(group.get(key), Unknown):
             perms = [cfn_network.permission(rule) for rule in neutral]
             group[key] = cfn_network.merge([*(group.get(key) or []), *perms])
         group_id = group.get("GroupId") if group is not None else group_ref

@@ -90,10 +90,11 @@ def security_group(rid: str, values: Item) -> Item:
         ("egress", "IpPermissionsEgress", True),
     ):
         rules = values.get(key)
-        # Unset inline rules are "known after apply"; on create Terraform removes the default
-        # egress rule, so the group ends with exactly the separate rule resources folded in.
-        if isinstance(rules, Unknown) or rules is None:
-            out[api] = []
+        # Unset inline rules are computed and absent here (tf_values.COMPUTED); on create
+        # Terraform removes the default egress rule, so the group ends with exactly the
+        # separate rule resources folded in. Configured but unknown rules stay unknown.
+        if rules is None or isinstance(rules, Unknown):
+            out[api] = [] if rules is None else rules
             continue
         neutral = [r for block in blocks(rules) for r in block_rules(block, rid, egress)]
         out[api] = cfn_network.merge([cfn_network.permission(r) for r in neutral])

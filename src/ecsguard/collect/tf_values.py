@@ -59,6 +59,8 @@ def merge_unknown(
     if depth > MAX_DEPTH:
         raise InputError(where[0], where[1], f"nesting deeper than {MAX_DEPTH} levels")
     if unknown is True:
+        if isinstance(expressions, list) and all(isinstance(e, dict) for e in expressions):
+            return [_from_config(block, resolve_ref, depth) for block in expressions]
         return _from_references(expressions, values, resolve_ref)
     if isinstance(unknown, dict):
         base = dict(values) if isinstance(values, dict) else {}
@@ -90,6 +92,24 @@ def merge_unknown(
             out.append(merge_unknown(item, sub, expr, resolve_ref, where, depth + 1))
         return out
     return values
+
+
+def _from_config(block: dict[str, Any], resolve_ref: Any, depth: int) -> Any:
+    """A nested block the plan leaves wholly unknown, rebuilt from its configuration:
+    constants as written, references to plan resources as their addresses, the rest unknown."""
+    out: dict[str, Any] = {}
+    for key, expr in block.items():
+        if depth > MAX_DEPTH:
+            return Unknown(AFTER_APPLY)
+        if isinstance(expr, list):
+            out[key] = [
+                _from_config(b, resolve_ref, depth + 1) for b in expr if isinstance(b, dict)
+            ]
+        elif isinstance(expr, dict) and "constant_value" in expr:
+            out[key] = expr["constant_value"]
+        elif isinstance(expr, dict) and "references" in expr:
+            out[key] = _from_references(expr, None, resolve_ref)
+    return out
 
 
 def _from_references(expressions: Any, values: Any, resolve_ref: Any) -> Any:
