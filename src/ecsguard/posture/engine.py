@@ -88,7 +88,7 @@ class _Builder:
         self.inventory = inventory
         self.options = options
         self.results: list[Finding] = []
-        self._resources: dict[str, list[Any]] = {}
+        self._resources: dict[str, list[tuple[Any, str, ResourceRef, Location | None, bytes]]] = {}
         self._refs: dict[int, tuple[ResourceRef, Location | None, str]] = {}
         self._na: dict[str, set[str]] = {}
         self._frameworks = _framework_lookup()
@@ -99,11 +99,15 @@ class _Builder:
             for check_id, kinds in self._na.items()
         ]
 
-    def _collection(self, name: str) -> list[Any]:
+    def _collection(self, name: str) -> list[tuple[Any, str, ResourceRef, Location | None, bytes]]:
+        """(resource, input kind, ref, location, id bytes) per resource, built once per scan."""
         if name not in self._resources:
-            self._resources[name] = COLLECTIONS[name].resources(
-                self.inventory, self.options.all_revisions
-            )
+            rows = []
+            for res in COLLECTIONS[name].resources(self.inventory, self.options.all_revisions):
+                ref, loc, rid = self._ref(res)
+                kind = res.origin.kind if res.origin is not None else ""
+                rows.append((res, kind, ref, loc, rid.encode()))
+            self._resources[name] = rows
         return self._resources[name]
 
     def run(self, check: Check, ctx: Context) -> None:
@@ -118,11 +122,10 @@ class _Builder:
         broken = self._collection_errors(check)
         predicate = check.predicate
         append = self.results.append
-        ref_of = self._ref
         prefix = meta.id.encode() + b"\x1f"
-        for res in self._collection(check.collection):
-            origin = res.origin
-            if origin is not None and origin.kind not in kinds:
+        every_kind = kinds >= present
+        for res, kind, ref, loc, rid_bytes in self._collection(check.collection):
+            if not every_kind and kind and kind not in kinds:
                 continue
             try:
                 outcomes = predicate(res, ctx)
@@ -132,15 +135,18 @@ class _Builder:
                 ]
             if outcomes is None:
                 continue
-            status, evidence, detail = fold(outcomes)
-            ref, loc, rid = ref_of(res)
-            if broken and rid in broken:
-                reason = broken.pop(rid)
+            if len(outcomes) == 1:
+                status, path, value, detail = outcomes[0]
+                evidence: Evidence | None = _evidence(path, value)
+            else:
+                status, evidence, detail = fold(outcomes)
+            if broken and ref.id in broken:
+                reason = broken.pop(ref.id)
                 if status == "pass":
                     status, detail = "error", f"collection error for this resource: {reason[1]}"
             append(
                 Finding(
-                    id=sha256(prefix + rid.encode()).hexdigest(),
+                    id=sha256(prefix + rid_bytes).hexdigest(),
                     check_id=meta.id,
                     title=meta.title,
                     severity=meta.severity,
