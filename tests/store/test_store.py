@@ -150,3 +150,20 @@ def test_reopen_is_idempotent(db_url: str) -> None:
         run_id = first.record_run(snapshot_inventory(sample_snapshot()), source="s", kind="collect")
     with open_store(db_url) as second:
         assert second.run(run_id) is not None
+
+
+def test_before_means_the_time_of_the_data(store: Store) -> None:
+    ids = []
+    for day in ("2026-11-29", "2026-11-30", "2026-12-01"):
+        doc = sample_snapshot(collected_at=f"{day}T06:00:00Z")
+        run_id = store.record_run(snapshot_inventory(doc), source=day, kind="scope")
+        store.record_scope(run_id, {"ecsguard_scope": 1, "day": day})
+        ids.append(run_id)
+    found = store.latest_scope(before="2026-11-30T12:00:00Z")
+    assert found is not None and found.run_id == ids[1] and found.doc["day"] == "2026-11-30"
+    assert store.latest_scope(before="2026-11-29T00:00:00+00:00") is None
+    latest = store.latest_scope()
+    assert latest is not None and latest.run_id == ids[2]
+    assert [r.id for r in store.runs(before="2026-12-01T00:00:00Z")] == ids[:2]
+    with pytest.raises(ValueError):
+        store.runs(before="last tuesday")

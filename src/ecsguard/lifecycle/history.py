@@ -47,8 +47,8 @@ def resource_history(store: Store, ref: str) -> list[ResourceEvent]:
 
 def _by_name(store: Store, ref: str, run_ids: list[int]) -> list[ResourceVersion]:
     """Versions of the resources the newest run knows by ``ref`` as a name (or family)."""
-    if not run_ids:
-        return []
+    if not run_ids or ref.startswith("arn:"):
+        return []  # an ARN names one resource; the id match covers it
     inv = store.inventory_at(max(run_ids))
     out: list[ResourceVersion] = []
     ids = {(attr, found.id) for attr in ATTRIBUTES if (found := inv.find(attr, ref)) is not None}

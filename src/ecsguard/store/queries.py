@@ -9,7 +9,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ecsguard.store import schema as s
-from ecsguard.store.reads import fetch_blobs
+from ecsguard.store.reads import data_time, fetch_blobs
 from ecsguard.store.records import StoredScope
 
 
@@ -62,12 +62,18 @@ def finding_rows(conn: Connection, run_ids: Iterable[int] | None) -> list[dict[s
 
 
 def latest_scope(conn: Connection, before: float | None) -> StoredScope | None:
-    query = select(s.scope_reports).order_by(s.scope_reports.c.created_at.desc()).limit(1)
+    """The newest scope report; with ``before``, the newest whose run's data predates it."""
+    query = (
+        select(s.scope_reports, s.runs.c.collected_at)
+        .join(s.runs, s.runs.c.id == s.scope_reports.c.run_id)
+        .order_by(s.scope_reports.c.created_at, s.scope_reports.c.run_id)
+    )
+    rows = list(conn.execute(query))
     if before is not None:
-        query = query.where(s.scope_reports.c.created_at < before)
-    row = conn.execute(query).first()
-    if row is None:
+        rows = [r for r in rows if data_time(r.collected_at, r.created_at) < before]
+    if not rows:
         return None
+    row = rows[-1]
     doc = fetch_blobs(conn, [row.doc]).get(row.doc, {})
     return StoredScope(run_id=int(row.run_id), created_at=float(row.created_at), doc=doc)
 

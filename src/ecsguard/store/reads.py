@@ -20,7 +20,7 @@ from ecsguard.model import (
 from ecsguard.model.inventory import RULE_SECTION
 from ecsguard.store import schema as s
 from ecsguard.store.codec import unpack
-from ecsguard.store.records import ResourceVersion, RunInfo
+from ecsguard.store.records import ResourceVersion, RunInfo, to_epoch
 
 CHUNK = 500
 SECTION_OF: dict[str, tuple[str, str]] = {attr: key for key, (attr, _) in SECTIONS.items()}
@@ -43,24 +43,31 @@ def run_info(row: Row[Any]) -> RunInfo:
     )
 
 
+def data_time(collected_at: str, started_at: float) -> float:
+    """When a run's data was true: the snapshot's collection time, else when it was stored."""
+    if collected_at:
+        try:
+            return to_epoch(collected_at) or started_at
+        except ValueError:
+            pass
+    return started_at
+
+
 def list_runs(
     conn: Connection,
     *,
     kind: str | None = None,
     before: float | None = None,
     limit: int | None = None,
-    newest_first: bool = False,
 ) -> list[RunInfo]:
+    """Runs oldest first; ``before`` compares the data time; ``limit`` keeps the newest."""
     query = select(s.runs)
     if kind is not None:
         query = query.where(s.runs.c.kind == kind)
+    runs = [run_info(row) for row in conn.execute(query.order_by(s.runs.c.id))]
     if before is not None:
-        query = query.where(s.runs.c.started_at < before)
-    order = s.runs.c.id.desc() if newest_first else s.runs.c.id
-    query = query.order_by(order)
-    if limit is not None:
-        query = query.limit(limit)
-    return [run_info(row) for row in conn.execute(query)]
+        runs = [r for r in runs if data_time(r.collected_at, r.started_at) < before]
+    return runs[-limit:] if limit is not None and limit > 0 else [] if limit == 0 else runs
 
 
 def fetch_blobs(conn: Connection, keys: Iterable[str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -17,7 +18,7 @@ from ecsguard.store.engine import WRITE_OPTION, with_retries
 from ecsguard.store.records import PruneResult, ResourceVersion, RunInfo, StoredScope, to_epoch
 
 T = TypeVar("T")
-When = float | str | None
+When = float | str | datetime | None
 
 
 class Store:
@@ -97,14 +98,10 @@ class Store:
     def runs(
         self, *, kind: str | None = None, before: When = None, limit: int | None = None
     ) -> list[RunInfo]:
-        """Runs oldest first (``limit`` keeps the newest ``limit``)."""
+        """Runs oldest first. ``before`` (epoch, ISO-8601 or datetime) keeps runs whose data
+        (snapshot collection time, else storage time) predates it; ``limit`` the newest N."""
         epoch = to_epoch(before)
-        found = self._read(
-            lambda conn: reads.list_runs(
-                conn, kind=kind, before=epoch, limit=limit, newest_first=limit is not None
-            )
-        )
-        return sorted(found, key=lambda r: r.id)
+        return self._read(lambda conn: reads.list_runs(conn, kind=kind, before=epoch, limit=limit))
 
     def run(self, run_id: int) -> RunInfo | None:
         query = select(s.runs).where(s.runs.c.id == run_id)
@@ -184,7 +181,7 @@ class Store:
         return self._read(lambda conn: queries.finding_rows(conn, run_ids))
 
     def latest_scope(self, before: When = None) -> StoredScope | None:
-        """The newest stored scope report (optionally the newest before a time)."""
+        """The newest stored scope report; with ``before``, the newest about data before it."""
         epoch = to_epoch(before)
         return self._read(lambda conn: queries.latest_scope(conn, epoch))
 
