@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import threading
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -61,6 +63,20 @@ def cluster_token(cluster: str | None) -> str:
     return _TOKEN_BAD.sub("_", name) or "unknown"
 
 
+def _reachable(servers: list[str], timeout: float) -> None:
+    """Raise NatsError unless at least one server accepts a TCP connection."""
+    errors = []
+    for server in servers:
+        parsed = urllib.parse.urlsplit(server if "://" in server else f"nats://{server}")
+        host, port = parsed.hostname or "127.0.0.1", parsed.port or 4222
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as exc:
+            errors.append(f"{host}:{port}: {exc.strerror or exc}")
+    raise NatsError(f"cannot connect to NATS ({'; '.join(errors) or 'no server given'})")
+
+
 class NatsLink:
     """One connection and its event loop thread; ``call`` runs a coroutine and waits for it."""
 
@@ -68,18 +84,28 @@ class NatsLink:
         import nats
 
         self.url = url
+        self.last_error: BaseException | None = None
+        servers = [u.strip() for u in url.split(",") if u.strip()]
+        # nats-py retries an unreachable first server forever when reconnects are unlimited
+        # (which long-running agents need), so fail fast here on a wrong address instead.
+        _reachable(servers, connect_timeout)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=name)
         self._thread.start()
+
+        async def on_error(exc: BaseException) -> None:
+            self.last_error = exc  # reconnects are automatic; the client logs nothing
+
         try:
             self.nc = self.call(
                 nats.connect(
-                    url,
+                    servers,
                     name=name,
                     connect_timeout=connect_timeout,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=1,
+                    error_cb=on_error,
                 ),
                 timeout=connect_timeout * 3,
             )
