@@ -100,11 +100,6 @@ def test_terraform_task_set(tf: dict[tuple[str, str], Any]) -> None:
     assert [f.status for f in found] == ["fail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CloudFormation loader drops TaskSet AwsVpcConfiguration "
-    "(CFN spells it with a capital V for task sets); reported to the lead",
-)
 def test_cloudformation_task_set(cfn: dict[tuple[str, str], Any]) -> None:
     found = [f for (rid, cid), f in cfn.items() if cid == "ecs.task_set.no_public_ip"]
     assert [f.status for f in found] == ["fail"]
