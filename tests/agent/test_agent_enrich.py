@@ -80,6 +80,7 @@ def test_introspection_names_task_and_docker_config_names_image(
         "revision": "6",
         "container_name": "simple-app",
     }
+    assert enricher.cluster == "default"
     assert ctx.container() == {
         "uid": RUNNING_APP,
         "name": "ecs-console-sample-app-static-6-simple-app-f0e5859699a7aecfb101",

@@ -193,6 +193,7 @@ class Enricher:
     timeout: float = 0.5
     cgroup_root: str | None = None  # the cgroup v2 mount; found when None
     errors: int = 0
+    cluster: str | None = None  # this host's or task's cluster, once an endpoint named it
     _known: dict[str, ContainerContext] = field(default_factory=dict)
     _last_refresh: float = -1e9
     _cgroup_paths: dict[int, str] = field(default_factory=dict)
@@ -227,6 +228,7 @@ class Enricher:
                 meta = _get_json(f"{base}/v1/metadata", self.timeout)
                 tasks = _get_json(f"{base}/v1/tasks", self.timeout)
                 cluster = meta.get("Cluster") if isinstance(meta, dict) else None
+                self.cluster = cluster or self.cluster
                 if isinstance(tasks, dict):
                     self._known.update(context_from_introspection(tasks, cluster))
             except (OSError, ValueError):
@@ -236,6 +238,7 @@ class Enricher:
                 task = _get_json(f"{self.task_metadata_url.rstrip('/')}/task", self.timeout)
                 if isinstance(task, dict):
                     self._known.update(context_from_task_metadata(task))
+                    self.cluster = task.get("Cluster") or self.cluster
             except (OSError, ValueError):
                 self.errors += 1
 

@@ -103,7 +103,11 @@ def _sinks(options: dict[str, Any]) -> list[Any]:
 )
 @click.option("--rules", multiple=True, metavar="DIR", help="Extra rules (with --detect).")
 @click.option("--intel", default="", metavar="DIR", help="Threat-intel directory (--detect).")
-@click.option("--cluster", default=None, help="Cluster name for the NATS subject when unknown.")
+@click.option(
+    "--cluster",
+    default=None,
+    help="Cluster for the NATS subject of host events (default: what the ECS agent reports).",
+)
 @click.option(
     "--introspection-url",
     default="http://localhost:51678",
@@ -157,8 +161,12 @@ def agent(**options: Any) -> None:
 
     if options["format"] != "json" and not options["detect"]:
         raise UsageError("--format applies to alerts and needs --detect")
-    sinks = _sinks(options)
     capture = _capture(options["mode"], options)
+    enricher = capture.builder.enricher
+    if options["cluster"] is None and enricher is not None:
+        enricher.refresh()  # host events go to ecsguard.events.<this instance's cluster>
+        options["cluster"] = enricher.cluster
+    sinks = _sinks(options)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
