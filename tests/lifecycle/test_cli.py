@@ -94,6 +94,36 @@ def test_revisions_from_an_input_and_from_the_store(
     }
 
 
+STACK = str(Path(__file__).parent / "data" / "payment-stack.yaml")
+
+
+def test_template_against_live_is_iac_drift(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    code, out, _ = run(capsys, "diff", STACK, files["old"])
+    assert code == 0 and out.splitlines() == [
+        f"diff {STACK} -> {files['old']}: 0 changes, 0 security-relevant"
+    ]
+    code, out, _ = run(capsys, "diff", STACK, files["new"])
+    assert out.splitlines()[1:] == [
+        "! securityGroup sg-0payment ingress +tcp/22 from 0.0.0.0/0",
+        "! taskDefinition payment-api:3 containerDefinitions[web].environment[DB_PASSWORD]:"
+        ' + {"name":"DB_PASSWORD","value":"***"}',
+        '! taskDefinition payment-api:3 containerDefinitions[web].user: "1000" -> "root"',
+    ]
+    from ecsguard.collect.load import load_inputs
+    from ecsguard.lifecycle.drift import iac_drift
+
+    findings = iac_drift(load_inputs([STACK, files["new"]]))
+    assert sorted(
+        (f.resource.name, f.status, f.evidence.path if f.evidence else "") for f in findings
+    ) == [
+        ("payment-api", "fail", "IpPermissions[tcp/22 from 0.0.0.0/0]"),
+        ("payment-api:3", "fail", "containerDefinitions[web].environment[DB_PASSWORD]"),
+    ]
+    assert SECRET not in str(findings)
+
+
 def _finding(status: str) -> Finding:
     return Finding(
         id=finding_id("ecs.x", "arn:td"),

@@ -125,7 +125,8 @@ class _Walker:
     def skip(self, path: str, index_paths: tuple[str, str]) -> bool:
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in self.ignore):
             return True
-        return any(r.is_unknown(p) for r, p in zip(self.records, index_paths, strict=True) if p)
+        pairs = zip(self.records, index_paths, strict=True)
+        return any(_under_unknown(r, p) for r, p in pairs if p)
 
     def leaves_default(self, old: Any, new: Any, path: str) -> bool:
         """The template does not set this field (a list item it lacks is still a change)."""
@@ -229,6 +230,11 @@ def _shown(context: str | None, value: Any) -> Any:
     if isinstance(value, dict | list):
         return scrub(value)
     return redact_pair(context, value)
+
+
+def _under_unknown(record: Resource, path: str) -> bool:
+    """The value at ``path`` or a parent is unknown (an unknown child is skipped on its own)."""
+    return any(path == u or (path.startswith(u) and path[len(u)] in ".[") for u in record.unknown)
 
 
 def _pair_name(value: Any) -> str | None:

@@ -88,10 +88,20 @@ def _cross_match(record: Resource, candidates: list[Resource]) -> Resource | Non
     return _latest(found) if found else None
 
 
+def only_templates(inv: Inventory) -> bool:
+    return any(True for _ in inv.resources()) and all(is_template(r) for r in inv.resources())
+
+
 def diff_inventories(old: Inventory, new: Inventory) -> list[Change]:
+    """Changes from ``old`` to ``new``; template against live reports drift, not the live
+    resources the template does not define."""
+    drift_mode = only_templates(old) != only_templates(new)
     changes: list[Change] = []
     for attr in ATTRIBUTES:
         for a, b, cross in pair(getattr(old, attr), getattr(new, attr)):
+            record = a if a is not None else b
+            if drift_mode and not cross and record is not None and not is_template(record):
+                continue  # live-only: outside what the template claims to define
             side = None
             if cross and a is not None:
                 side = "old" if is_template(a) else "new"
