@@ -477,3 +477,14 @@ def test_dynamodb_table_by_name_in_a_card_flow() -> None:
     table = s.comp("card-tokens", "data_store")
     assert table["category"] == "cde" and "not-in-inventory" in table["flags"]
     assert s.events("DECLARATION_INCONSISTENT")[0]["flow"] == "F9"
+
+
+def test_possible_bridge_sharing_is_cotenancy_not_contamination() -> None:
+    e = _ec2_estate()
+    tasks = e.doc["regions"]["us-east-1"]["ecs"]["tasks"]
+    e.doc["regions"]["us-east-1"]["ecs"]["tasks"] = [
+        t for t in tasks if t["group"] != "service:batch"
+    ]
+    s = scope(e)  # batch is not running: it may be placed on the CDE host, it does not share yet
+    assert s.cat("batch") == "security-impacting" and "S2:cotenancy" in s.codes("batch")
+    assert "Docker bridge" in s.comp("batch")["reasons"][0]["text"]

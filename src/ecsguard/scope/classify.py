@@ -188,6 +188,9 @@ class Classifier:
             else "may share (both are eligible for the host; placement is not evaluated)"
         )
         path = (wid, host, other)
+        if not observed and self.policy.cotenancy != "cde":
+            # a bridge that could be shared is no connectivity yet: S2 (co-tenancy) covers it
+            return None
         if self.policy.cotenancy == "cde":
             return Reason(
                 "C4",

@@ -168,29 +168,19 @@ class SupportRules:
     def s2(self) -> None:
         cde_hosts = {h for h in self.cl.cde if self.sg.components[h].kind == "container_instance"}
         for wid, wl in self.sg.workloads.items():
-            for host in sorted(wl.hosts & cde_hosts):
-                self.add(
-                    wid,
-                    Reason(
-                        "S2",
-                        "cotenancy",
-                        f"runs on EC2 host {self.cl.name(host)} with CDE tasks (no task isolation on EC2)",
-                        (wid, host),
-                    ),
-                )
-                break
-            else:
-                for host in sorted(wl.may_hosts & cde_hosts):
-                    self.add(
-                        wid,
-                        Reason(
-                            "S2",
-                            "cotenancy",
-                            f"may be placed on EC2 host {self.cl.name(host)}, which runs CDE tasks",
-                            (wid, host),
-                        ),
-                    )
-                    break
+            observed = sorted(wl.hosts & cde_hosts)
+            possible = sorted(wl.may_hosts & cde_hosts)
+            bridge = (
+                "; its bridge-mode tasks would share the host's Docker bridge with CDE tasks"
+                if wl.network_mode == "bridge"
+                else ""
+            )
+            if observed:
+                text = f"runs on EC2 host {self.cl.name(observed[0])} with CDE tasks (no task isolation on EC2)"
+                self.add(wid, Reason("S2", "cotenancy", text, (wid, observed[0])))
+            elif possible:
+                text = f"may be placed on EC2 host {self.cl.name(possible[0])}, which runs CDE tasks{bridge}"
+                self.add(wid, Reason("S2", "cotenancy", text, (wid, possible[0])))
 
     def cde_resources(self) -> dict[str, str]:
         """Resources of CDE workloads and stores that other principals must not reach."""
