@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import click
 import orjson
 
-from ecsguard.runtime import load_engine, load_ruleset
+from ecsguard.runtime import MONITOR_GC_THRESHOLD, load_engine, load_ruleset
 from ecsguard.runtime.alerts import SEVERITIES, Alert
 from ecsguard.runtime.baseline import Baseline, BaselineDetector
 from ecsguard.runtime.sinks import AlertSink, open_sink
@@ -192,6 +193,8 @@ def monitor(
         _warn(str(problem))
     for warning in engine.program.warnings:
         _warn(warning)
+    gc.freeze()  # compiled rules are long-lived; keep them out of collections
+    gc.set_threshold(*MONITOR_GC_THRESHOLD)
     specs = list(sinks or ("stdout",)) + ([f"db:{db_url}"] if db_url and not learn else [])
     run = _Run([open_sink(spec, format=fmt) for spec in specs], fail_on)
     try:

@@ -29,8 +29,13 @@ from ecsguard.runtime.program import compile_ruleset
 from ecsguard.runtime.rules import DEFAULT_RULES_DIR, RuleSet, load_rules
 from ecsguard.runtime.state import RuntimeState
 
+# Collector settings for long-running monitors: events are short-lived acyclic dicts freed by
+# reference counting, so frequent generation-0 collections only cost time.
+MONITOR_GC_THRESHOLD = (50_000, 20, 20)
+
 __all__ = [
     "DEFAULT_RULES_DIR",
+    "MONITOR_GC_THRESHOLD",
     "Alert",
     "Detection",
     "Detector",
