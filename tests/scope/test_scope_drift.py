@@ -177,3 +177,13 @@ def test_new_ingress_path_event_cites_the_rule(baseline: dict[str, Any]) -> None
     path = [ev for ev in events if ev["type"] == "NEW_CDE_INGRESS_PATH"]
     assert path and all(any("sg-tokenizer/ingress" in x for x in ev["evidence"]) for ev in path)
     assert {ev["path"][0].rsplit("/", 1)[-1] for ev in path} == {"catalog", "checkout", "reports"}
+
+
+def test_component_entering_the_cde_brings_no_new_path_events(baseline: dict[str, Any]) -> None:
+    e = payment_estate()
+    _svc(e, "checkout")["tags"] = [{"key": "pci:chd", "value": "process"}]
+    events = drift_events(baseline, compute_scope(e.inventory()))
+    assert not [ev for ev in events if ev["type"].startswith("NEW_CDE")]
+    assert any(
+        ev["type"] == "SCOPE_EXPANDED" and ev["component"].endswith("/checkout") for ev in events
+    )

@@ -204,6 +204,9 @@ def _edges(
 def _paths(old: dict[str, Any], new: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     cde = {cid for cid, c in after.items() if c["category"] == "cde"}
+    # a component that just entered the CDE brings its paths along: SCOPE_EXPANDED says so,
+    # and the baseline never listed its paths (only paths touching the CDE are listed)
+    stable = cde & {c["id"] for c in old.get("components", []) if c["category"] == "cde"}
     before = _edges(old, frozenset({"can_reach", "public_entry"}))
     for key, edge in _edges(new, frozenset({"can_reach", "public_entry"})).items():
         a, b, etype = key
@@ -221,7 +224,7 @@ def _paths(old: dict[str, Any], new: dict[str, Any], after: dict[str, Any]) -> l
                     evidence=edge.get("evidence", []),
                 )
             )
-        elif etype == "can_reach" and b in cde and a not in cde:
+        elif etype == "can_reach" and b in stable and a not in cde:
             events.append(
                 _event(
                     "NEW_CDE_INGRESS_PATH",
@@ -231,7 +234,7 @@ def _paths(old: dict[str, Any], new: dict[str, Any], after: dict[str, Any]) -> l
                     evidence=edge.get("evidence", []),
                 )
             )
-        elif etype == "can_reach" and a in cde and b not in cde:
+        elif etype == "can_reach" and a in stable and b not in cde:
             events.append(
                 _event(
                     "NEW_CDE_EGRESS_PATH",
