@@ -31,11 +31,14 @@ def test_access_denied_and_throttling_leave_the_rest(estate: Estate, tmp_path: P
     )
     run = run_collect(estate.url, tmp_path, "--max-attempts", "2", faults=faults)
     assert run.code == PARTIAL
-    assert "partial: 2 calls failed" in run.stderr
+    assert "partial: 3 calls failed" in run.stderr
     assert "us-east-1 ec2:DescribeSecurityGroups x1" in run.stderr
+    assert "us-east-1 ecs:DescribeTaskDefinition x2" in run.stderr
     errors = _errors(run)
     td_arn = estate.ids["td:payment-api"]
+    # the family's latest revision, then the revision the service and its tasks reference
     assert set(errors) == {
+        ("ecs", "DescribeTaskDefinition", "payment-api"),
         ("ecs", "DescribeTaskDefinition", td_arn),
         ("ec2", "DescribeSecurityGroups", "*"),
     }

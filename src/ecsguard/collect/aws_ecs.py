@@ -130,22 +130,46 @@ def _referenced_revisions(services: list[dict[str, Any]], tasks: list[dict[str, 
 def _task_definitions(
     caller: Caller, referenced: set[str], all_revisions: bool
 ) -> list[dict[str, Any]]:
-    active = caller.pages("ListTaskDefinitions", "taskDefinitionArns", status="ACTIVE") or []
     if all_revisions:
-        inactive = caller.pages("ListTaskDefinitions", "taskDefinitionArns", status="INACTIVE")
-        wanted = active + (inactive or [])
+        wanted = [
+            arn
+            for status in ("ACTIVE", "INACTIVE")
+            for arn in caller.pages("ListTaskDefinitions", "taskDefinitionArns", status=status)
+            or []
+        ]
+        items = caller.fan_out(wanted, lambda name: _task_definition(caller, name))
     else:
-        wanted = latest_per_family(active)
-    # One describe per revision (a failed one is logged once, not once per reference).
-    names = list(dict.fromkeys(wanted + sorted(referenced)))
-    described = caller.fan_out(names, lambda name: _task_definition(caller, name))
-    return [item for item in described if item is not None]
+        families = caller.pages("ListTaskDefinitionFamilies", "families", status="ACTIVE") or []
+        items = caller.fan_out(families, lambda family: _latest_active(caller, family))
+    found = [item for item in items if item is not None]
+    # Revisions a service or a running task uses, whatever their status, described once each.
+    have = {item.get("taskDefinitionArn") for item in found}
+    missing = sorted(referenced - have)
+    extra = caller.fan_out(missing, lambda arn: _task_definition(caller, arn))
+    return found + [item for item in extra if item is not None]
+
+
+def _latest_active(caller: Caller, family: str) -> dict[str, Any] | None:
+    """The latest ACTIVE revision of ``family``: describing the bare family name answers it on
+    AWS (one call per family, however many revisions). Endpoints that answer an INACTIVE
+    revision instead are asked for the family's ACTIVE revisions and the highest is read."""
+    item = _task_definition(caller, family)
+    if item is None or item.get("status", "ACTIVE") == "ACTIVE":
+        return item
+    arns = caller.pages(
+        "ListTaskDefinitions", "taskDefinitionArns", family, familyPrefix=family, status="ACTIVE"
+    )
+    best = latest_per_family([a for a in arns or [] if family_of(a) == family])
+    return _task_definition(caller, best[0]) if best else None
+
+
+def family_of(arn: str) -> str:
+    """``family`` of ``arn:...:task-definition/family:revision``."""
+    return arn.rpartition("/")[2].rpartition(":")[0]
 
 
 def latest_per_family(arns: list[str]) -> list[str]:
-    """The highest revision of each family among ``arns`` (``.../family:revision``). Listing
-    ACTIVE ARNs is used rather than describing bare family names, which some endpoints answer
-    with an INACTIVE revision."""
+    """The highest revision of each family among ``arns`` (``.../family:revision``)."""
     best: dict[str, tuple[int, str]] = {}
     for arn in arns:
         family, _, revision = arn.rpartition("/")[2].rpartition(":")

@@ -40,6 +40,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "DescribeTasks",
         "ListContainerInstances",
         "DescribeContainerInstances",
+        "ListTaskDefinitionFamilies",
         "ListTaskDefinitions",
         "DescribeTaskDefinition",
         "DescribeCapacityProviders",
