@@ -11,6 +11,8 @@ from ecsguard.scope.components import Component
 from ecsguard.scope.reasons import RANK, Reason, category_of, ordered
 
 IN_SCOPE_SUPPORT = ("connected-to", "security-impacting")
+# besides ECS workloads, what may hold card data and so must be declared to be out of scope
+MUST_DECLARE = frozenset({"instance", "data_store", "queue", "bucket", "file_system"})
 INHERIT = {
     "task": ("task-of", "task"),
     "task_definition": ("task-definition-of", "task definition"),
@@ -113,7 +115,7 @@ def _settle(cl: Classifier, comp: Component) -> None:
     has_rule = any(r.rule[0] in "CS" for r in reasons)
     decl = comp.declaration
     unlabelled = (
-        comp.id in cl.sg.workloads
+        (comp.id in cl.sg.workloads or comp.kind in MUST_DECLARE)
         and not (decl and decl.labelled)
         and not any(r.code == "chd-flow" for r in reasons)
     )
