@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -335,3 +336,25 @@ def test_live_spellings_and_mount_targets_fold_into_the_model(tmp_path: Path) ->
     (fs,) = inv.efs_file_systems
     assert [m.security_groups for m in fs.mount_targets] == [("sg-1",)]
     assert inv.container_instances[0].cluster_name == "payments"
+
+
+def test_deep_nesting_is_refused_without_recursion(tmp_path: Path) -> None:
+    deep: Any = []
+    for _ in range(950):
+        deep = [deep]
+    path = tmp_path / "deep.json"
+    doc = {"family": "x", "containerDefinitions": [{"command": deep}]}
+    path.write_text(json.dumps(doc))  # orjson refuses to write this depth; the stdlib does
+    with pytest.raises(InputError, match="nested deeper than"):
+        load_inputs([str(path)])
+
+
+def test_cloudformation_parameters_reach_the_loader(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Parameters:\n  U: {Type: String, Default: '1000'}\nResources:\n"
+        "  TD:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+        "      ContainerDefinitions: [{Name: a, Image: x, User: !Ref U}]\n"
+    )
+    (td,) = load_inputs([str(template)], {"U": "root"}).task_definitions
+    assert td.container_definitions[0].user == "root"

@@ -7,7 +7,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ecsguard.collect.load import load_inputs
+from ecsguard.collect.load import load_inputs, parse_parameters
 from ecsguard.model import Inventory
 
 
@@ -42,9 +42,16 @@ def render_summary(inventory: Inventory, console: Console) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def inventory(inputs: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="CloudFormation parameter value (repeatable).",
+)
+def inventory(inputs: tuple[str, ...], fmt: str, parameters: tuple[str, ...]) -> None:
     """Load INPUT files (snapshot, task definition, CloudFormation, Terraform plan) and summarise."""
-    inv = load_inputs(inputs)
+    inv = load_inputs(inputs, parse_parameters(parameters))
     if fmt == "json":
         click.echo(orjson.dumps(summary(inv), option=orjson.OPT_INDENT_2).decode())
     else:

@@ -25,24 +25,30 @@ from ecsguard.errors import InputError
 from ecsguard.model import Inventory, InventoryBuilder
 
 MAX_INPUT_BYTES = int(os.environ.get("ECSGUARD_MAX_INPUT_MB", "1024")) * 1024 * 1024
-EXTENSIONS = (".json", ".yaml", ".yml", ".template", ".gz", ".tfplan.json")
+EXTENSIONS = (".json", ".yaml", ".yml", ".template", ".gz", ".tfplan.json", ".tfstate")
+MAX_DEPTH = 200  # API shapes nest fewer than 20 levels; deeper input is hostile or broken
 
 
-def load_inputs(paths: Iterable[str]) -> Inventory:
-    """Load and merge every input; raise InputError naming the file and place on bad input."""
+def load_inputs(paths: Iterable[str], parameters: dict[str, str] | None = None) -> Inventory:
+    """Load and merge every input; raise InputError naming the file and place on bad input.
+
+    ``parameters`` override CloudFormation parameter defaults (``--parameter Key=Value``).
+    """
     builder = InventoryBuilder()
     for path in _expand(paths):
-        load_one(path, builder)
+        load_one(path, builder, parameters)
     return builder.build()
 
 
-def load_one(path: str, builder: InventoryBuilder) -> str:
+def load_one(path: str, builder: InventoryBuilder, parameters: dict[str, str] | None = None) -> str:
     """Load one file into ``builder``; return the detected kind."""
     text = read_text(path)
-    return load_text(text, path, builder)
+    return load_text(text, path, builder, parameters)
 
 
-def load_text(text: str, source: str, builder: InventoryBuilder) -> str:
+def load_text(
+    text: str, source: str, builder: InventoryBuilder, parameters: dict[str, str] | None = None
+) -> str:
     stripped = text.lstrip()
     if not stripped:
         raise InputError(source, None, "empty input")
@@ -54,6 +60,7 @@ def load_text(text: str, source: str, builder: InventoryBuilder) -> str:
             raise InputError(
                 source, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
             ) from None
+        _check_depth(doc, source)
     if doc is not None:
         if is_snapshot(doc):
             load_snapshot(doc, source, builder)
@@ -67,7 +74,7 @@ def load_text(text: str, source: str, builder: InventoryBuilder) -> str:
             return "terraform"
     cloudformation = _optional("ecsguard.collect.cloudformation")
     if cloudformation is not None and (doc is None or cloudformation.is_template(doc)):
-        cloudformation.load(text, source, builder)
+        cloudformation.load(text, source, builder, parameters=parameters)
         return "cloudformation"
     raise InputError(
         source,
@@ -75,6 +82,30 @@ def load_text(text: str, source: str, builder: InventoryBuilder) -> str:
         "not a recognised input (expected an ecsguard snapshot, a task definition, "
         "a CloudFormation template or a Terraform plan JSON)",
     )
+
+
+def _check_depth(doc: Any, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH (iteratively: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(source, None, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+
+
+def parse_parameters(values: Iterable[str]) -> dict[str, str]:
+    """``Key=Value`` strings (``--parameter``) as a dict."""
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError("--parameter", item, "expected Key=Value")
+        out[key] = value
+    return out
 
 
 def read_text(path: str) -> str:
