@@ -195,3 +195,59 @@ def test_tag_errors_only_undetermine_tag_checks(tmp_path: Path) -> None:
     found = {(f.resource.name, f.check_id): f.status for f in result.results}
     assert found[("api:7", "ecs.task_definition.tagged")] == "error"
     assert found[("api:7", "ecs.task_definition.no_privileged_containers")] == "pass"
+
+
+def test_secret_reference_hygiene(tmp_path: Path) -> None:
+    import json
+
+    arn = "arn:aws:ssm:us-east-1:111122223333:parameter"
+    sm = "arn:aws:secretsmanager:us-east-1:111122223333:secret"
+    td = {
+        "taskDefinitionArn": "arn:aws:ecs:us-east-1:111122223333:task-definition/refs:1",
+        "family": "refs",
+        "revision": 1,
+        "status": "ACTIVE",
+        "containerDefinitions": [
+            {
+                "name": "app",
+                "image": "i",
+                "secrets": [
+                    {"name": "PLAIN", "valueFrom": f"{arn}/app/plain"},
+                    {"name": "SECURE", "valueFrom": f"{arn}/app/secure"},
+                    {"name": "DB", "valueFrom": f"{sm}:db-AbCdEf:password::"},
+                ],
+                "environmentFiles": [{"value": "arn:aws:s3:::public-config/app.env", "type": "s3"}],
+            }
+        ],
+    }
+    doc = {
+        "ecsguard_snapshot": 1,
+        "account_id": "111122223333",
+        "regions": {
+            "us-east-1": {
+                "ecs": {"taskDefinitions": [td]},
+                "ssm": {
+                    "parameters": [
+                        {"Name": "/app/plain", "ARN": f"{arn}/app/plain", "Type": "String"},
+                        {"Name": "/app/secure", "ARN": f"{arn}/app/secure", "Type": "SecureString"},
+                    ]
+                },
+                "secretsmanager": {
+                    "secrets": [{"ARN": f"{sm}:db-AbCdEf", "Name": "db", "RotationEnabled": False}]
+                },
+                "s3": {"buckets": [{"Name": "public-config", "PolicyStatus": {"IsPublic": True}}]},
+            }
+        },
+        "errors": [],
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    result = run_scan(load_inputs([str(path)]), Config(), RunRequest())
+    finding = next(
+        f for f in result.results if f.check_id == "ecs.task_definition.secret_references_protected"
+    )
+    assert finding.status == "fail"
+    assert finding.evidence.path == "containerDefinitions[0].secrets[0].valueFrom"
+    assert "PLAIN" in finding.detail and "type String" in finding.detail
+    assert "rotation disabled" in finding.detail and "public bucket public-config" in finding.detail
+    assert "SECURE" not in finding.detail

@@ -136,7 +136,22 @@ def secret_references_protected(td: TaskDefinition, ctx: Context) -> Outcomes:
             ]
         for path, secret in refs:
             out += _reference_outcome(path, secret.name, secret.value_from, ctx)
+        for fi, env_file in enumerate(c.environment_files):
+            out += _env_file_outcome(
+                f"containerDefinitions[{ci}].environmentFiles[{fi}]", env_file.value, ctx
+            )
     return out
+
+
+def _env_file_outcome(path: str, arn: str, ctx: Context) -> list[Outcome]:
+    """An S3 environment file holds plain-text variables: its bucket must not be public."""
+    bucket_name = arn.split(":::", 1)[-1].split("/", 1)[0]
+    bucket = ctx.find("s3_buckets", bucket_name)
+    if bucket is None:
+        return [error(f"{path}.value", f"bucket {bucket_name} is not in the input")]
+    if (bucket.policy_status or {}).get("IsPublic"):
+        return [fail(f"{path}.value", arn, f"environment file is in public bucket {bucket_name}")]
+    return [passed(f"{path}.value", arn)]
 
 
 def _reference_outcome(path: str, name: str, ref: str, ctx: Context) -> list[Outcome]:
