@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
@@ -24,6 +26,7 @@ from ecsguard.store.redaction import fast_scrub
 BUCKETS_FROM = 256  # sections bigger than this are split so one change rewrites 1/64th
 BUCKETS = 64
 CHUNK = 500
+PARALLEL_FROM = 512
 
 
 def bucket_of(resource_id: str, size: int) -> int:
@@ -49,6 +52,15 @@ def upsert(conn: Connection, table: Table, row: dict[str, Any]) -> None:
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
 
 
+def pack_all(items: list[bytes]) -> list[bytes]:
+    """Compress on every core: zlib releases the GIL, so threads run in parallel."""
+    if len(items) < PARALLEL_FROM:
+        return [pack(item) for item in items]
+    workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(pack, items, chunksize=256))
+
+
 def put_blobs(conn: Connection, blobs: dict[str, tuple[str, bytes]]) -> int:
     """Store the blobs (canonical JSON by key) not yet present; return how many were new."""
     keys = list(blobs)
@@ -56,10 +68,12 @@ def put_blobs(conn: Connection, blobs: dict[str, tuple[str, bytes]]) -> int:
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
         have.update(conn.scalars(select(s.blobs.c.hash).where(s.blobs.c.hash.in_(part))))
+    # compressing only what is new keeps an unchanged run cheap
+    new = [(h, kind, data) for h, (kind, data) in blobs.items() if h not in have]
+    packed = pack_all([data for _, _, data in new])
     rows = [
-        {"hash": h, "kind": kind, "data": pack(data)}
-        for h, (kind, data) in blobs.items()
-        if h not in have
+        {"hash": h, "kind": kind, "data": blob}
+        for (h, kind, _), blob in zip(new, packed, strict=True)
     ]
     insert_ignore(conn, s.blobs, rows)
     return len(rows)
