@@ -79,8 +79,11 @@ def collect_rds(caller: Caller) -> dict[str, list[Any]]:
 
 
 def collect_sqs(caller: Caller) -> dict[str, list[Any]]:
-    # ListQueues leaves QueueUrls out when there are none, so an absent key is not an error.
-    urls = caller.pages("ListQueues", "QueueUrls", optional=True)
+    # ListQueues leaves QueueUrls out when there are none, so an absent key is not an error;
+    # and it only pages (NextToken) when MaxResults is set, else it stops at 1,000 queues.
+    urls = caller.pages(
+        "ListQueues", "QueueUrls", optional=True, PaginationConfig={"PageSize": 1000}
+    )
     queues = []
     for url in urls or []:
         queue: dict[str, Any] = {"QueueUrl": url}
