@@ -125,6 +125,11 @@ class Engine:
         self._rules_on_slim = False
         self._by_prefix: dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]] = {}
         self._slim = self._slim_decoder()
+        # Classes whose events need neither process-tree updates nor detectors (file writes
+        # still do, checked per event): their quiet events end at the gate.
+        self._quiet_classes = frozenset(
+            cls for cls in program.classes if cls != _PROCESS and not self._detectors[cls]
+        )
 
     def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
         """Partial decoder over every path the gates, state and detectors read (None: unknown)."""
@@ -180,26 +185,54 @@ class Engine:
         Fast path: decode only the paths gates and detectors read; parse in full only when a
         rule may match or an alert needs the event's context. Results equal ``process``.
         """
-        slim = self._slim
-        if slim is not None:
+        e = self._decode_partial(line)
+        if e is None:
             try:
-                narrow = self._by_prefix.get(line[:18])
-                if narrow is not None:
-                    e = narrow[1](line)
-                    if e.get("class_uid") == narrow[0]:  # a later duplicate key would win
-                        return self._process(e, line)
-                return self._process(slim(line), line)
-            except _DECODE_ERRORS:
-                pass  # wrong shapes or bad JSON: the full parser decides
+                event = _loads(line)
+            except ValueError:
+                self.stats.malformed += 1
+                return []
+            if not isinstance(event, dict):
+                self.stats.malformed += 1
+                return []
+            return self._process(event, None)
+        cls = e.get("class_uid")
+        act = e.get("activity_id")
+        if (
+            cls.__class__ is int
+            and cls in self._quiet_classes
+            and not (act.__class__ in (int, bool, float) and act in _WRITES)
+        ):
+            # No state to feed and no detector for this class: only the gate can make work.
+            try:
+                cands = self._classes[cls].gate(e)
+            except _HARMLESS:
+                return self._process(e, line)
+            if not cands:
+                self.stats.events += 1
+                t = e.get("time")
+                if t.__class__ is int and t > self._now:
+                    self._now = t
+                return (
+                    self._release(self.aggregator.expire(self._now))
+                    if self.aggregator.groups
+                    else []
+                )
+        return self._process(e, line)
+
+    def _decode_partial(self, line: bytes) -> dict[str, Any] | None:
+        """The partial event (narrow decoder when the class leads the line), None on failure."""
+        if self._slim is None:
+            return None
         try:
-            event = _loads(line)
-        except ValueError:
-            self.stats.malformed += 1
-            return []
-        if not isinstance(event, dict):
-            self.stats.malformed += 1
-            return []
-        return self._process(event, None)
+            narrow = self._by_prefix.get(line[:18])
+            if narrow is not None:
+                e = narrow[1](line)
+                if e.get("class_uid") == narrow[0]:  # a later duplicate key would win
+                    return e
+            return self._slim(line)
+        except _DECODE_ERRORS:
+            return None  # wrong shapes or bad JSON: the full parser decides
 
     def _full(self, e: dict[str, Any], line: bytes | None) -> dict[str, Any]:
         if line is None:
