@@ -488,3 +488,11 @@ def test_possible_bridge_sharing_is_cotenancy_not_contamination() -> None:
     s = scope(e)  # batch is not running: it may be placed on the CDE host, it does not share yet
     assert s.cat("batch") == "security-impacting" and "S2:cotenancy" in s.codes("batch")
     assert "Docker bridge" in s.comp("batch")["reasons"][0]["text"]
+
+
+def test_unlabelled_data_store_is_undetermined() -> None:
+    e = payment_estate()
+    e.rds("legacy-db", VPC, ["subnet-data"], ["sg-reports"])
+    s = scope(e)
+    assert s.cat("legacy-db", "data_store") == "undetermined"
+    assert "U1:unclassified" in s.codes("legacy-db", "data_store")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ecsguard.model import Inventory
 from ecsguard.scope import iam
 from ecsguard.scope.classify import Classifier
+from ecsguard.scope.components import Workload
 from ecsguard.scope.reasons import Reason
 from ecsguard.scope.supporting import supporting_services
 
@@ -54,6 +55,11 @@ class SupportRules:
 
     # S1: network paths to/from the CDE, first hop plus forwarders
     def s1(self) -> None:
+        self._s1_direct()
+        self._s1_forwarders()
+        self._s1_shared_lb()
+
+    def _s1_direct(self) -> None:
         cde = self.cl.cde
         for a, b, key, data in self.sg.g.edges(keys=True, data=True):
             if key != "can_reach":
@@ -81,6 +87,9 @@ class SupportRules:
                         ev,
                     ),
                 )
+
+    def _s1_forwarders(self) -> None:
+        cde = self.cl.cde
         for f, comp in self.sg.components.items():
             if f in cde or not (comp.declaration and comp.declaration.forwards):
                 continue
@@ -102,6 +111,9 @@ class SupportRules:
                             ev,
                         ),
                     )
+
+    def _s1_shared_lb(self) -> None:
+        cde = self.cl.cde
         for lb in cde:
             if self.sg.components[lb].kind != "load_balancer":
                 continue
@@ -202,75 +214,54 @@ class SupportRules:
 
     # S3/S4: shared task roles, roles reaching CDE resources, shared secrets/volumes/log groups
     def s3_s4(self) -> None:
-        cde_wl = self.cl.workloads_in_cde()
         role_of: dict[str, str] = {}
         secret_of: dict[str, str] = {}
         log_of: dict[str, str] = {}
         vol_of: dict[str, tuple[str, bool]] = {}
-        for wid in cde_wl:
+        for wid in self.cl.workloads_in_cde():
             wl = self.sg.workloads[wid]
             role_of.update({r: wid for r in wl.task_roles})
             secret_of.update({s: wid for s in wl.secrets})
             log_of.update({g: wid for g in wl.log_groups})
             vol_of.update({v: (wid, rw) for v, rw in wl.volumes.items()})
-        resources = self.resources
         for wid, wl in self.sg.workloads.items():
-            if wid in self.cl.cde:
-                continue
-            for r in sorted(wl.task_roles & role_of.keys()):
-                reach = self.role_reach(r, resources)
-                extra = f"; the role can reach {', '.join(reach)}" if reach else ""
-                self.add(
-                    wid,
-                    Reason(
-                        "S3",
-                        "shared-task-role",
-                        f"shares task role {self.cl.name(r)} with CDE workload {self.cl.name(role_of[r])}{extra}",
-                        (wid, r, role_of[r]),
-                    ),
-                )
-            for r in sorted(wl.task_roles - role_of.keys()):
-                for what in self.role_reach(r, resources)[:3]:
-                    self.add(
-                        wid,
-                        Reason(
-                            "S3",
-                            "role-reaches-cde",
-                            f"its task role {self.cl.name(r)} can reach {what}",
-                            (wid, r),
-                        ),
-                    )
-            for s in sorted(wl.secrets & secret_of.keys()):
-                self.add(
-                    wid,
-                    Reason(
-                        "S4",
-                        "shared-secret",
-                        f"reads secret {self.cl.name(s)}, also used by CDE workload {self.cl.name(secret_of[s])}",
-                        (wid, s, secret_of[s]),
-                    ),
-                )
-            for v, rw in sorted(wl.volumes.items()):
-                if v in vol_of and (rw or vol_of[v][1]):
-                    self.add(
-                        wid,
-                        Reason(
-                            "S4",
-                            "shared-volume",
-                            f"mounts file system {self.cl.name(v)} {'read-write' if rw else 'read-only'}, shared with CDE workload {self.cl.name(vol_of[v][0])}",
-                            (wid, v, vol_of[v][0]),
-                        ),
-                    )
-            for g in sorted(wl.log_groups & log_of.keys()):
-                self.add(
-                    wid,
-                    Reason(
-                        "S4",
-                        "shared-log-group",
-                        f"writes to log group {self.cl.name(g)} of CDE workload {self.cl.name(log_of[g])}",
-                        (wid, g, log_of[g]),
-                    ),
-                )
+            if wid not in self.cl.cde:
+                self._s3(wid, wl, role_of)
+                self._s4(wid, wl, secret_of, log_of, vol_of)
+
+    def _s3(self, wid: str, wl: Workload, role_of: dict[str, str]) -> None:
+        """Shared task roles (with what the role reaches) and roles that reach CDE resources."""
+        for r in sorted(wl.task_roles & role_of.keys()):
+            reach = self.role_reach(r, self.resources)
+            extra = f"; the role can reach {', '.join(reach)}" if reach else ""
+            text = f"shares task role {self.cl.name(r)} with CDE workload {self.cl.name(role_of[r])}{extra}"
+            self.add(wid, Reason("S3", "shared-task-role", text, (wid, r, role_of[r])))
+        for r in sorted(wl.task_roles - role_of.keys()):
+            for what in self.role_reach(r, self.resources)[:3]:
+                text = f"its task role {self.cl.name(r)} can reach {what}"
+                self.add(wid, Reason("S3", "role-reaches-cde", text, (wid, r)))
+
+    def _s4(
+        self,
+        wid: str,
+        wl: Workload,
+        secret_of: dict[str, str],
+        log_of: dict[str, str],
+        vol_of: dict[str, tuple[str, bool]],
+    ) -> None:
+        """Secrets, writable volumes and log groups shared with CDE workloads."""
+        name = self.cl.name
+        for s in sorted(wl.secrets & secret_of.keys()):
+            text = f"reads secret {name(s)}, also used by CDE workload {name(secret_of[s])}"
+            self.add(wid, Reason("S4", "shared-secret", text, (wid, s, secret_of[s])))
+        for v, rw in sorted(wl.volumes.items()):
+            if v in vol_of and (rw or vol_of[v][1]):
+                mode = "read-write" if rw else "read-only"
+                text = f"mounts file system {name(v)} {mode}, shared with CDE workload {name(vol_of[v][0])}"
+                self.add(wid, Reason("S4", "shared-volume", text, (wid, v, vol_of[v][0])))
+        for g in sorted(wl.log_groups & log_of.keys()):
+            text = f"writes to log group {name(g)} of CDE workload {name(log_of[g])}"
+            self.add(wid, Reason("S4", "shared-log-group", text, (wid, g, log_of[g])))
 
     def role_reach(self, role: str, resources: dict[str, str]) -> list[str]:
         if role not in self._reach_cache:
