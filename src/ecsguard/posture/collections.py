@@ -89,31 +89,62 @@ def _attr(name: str) -> Callable[[Inventory, bool], list[Any]]:
     return lambda inv, _all: list(getattr(inv, name))
 
 
-ECS_SERVICES = ("Cluster", "Service")
+CLUSTERS = ("ListClusters", "DescribeClusters")
+SERVICES = (*CLUSTERS, "ListServices", "DescribeServices", "DescribeTaskSets")
+TASK_DEFINITIONS = ("ListTaskDefinitions", "ListTaskDefinitionFamilies", "DescribeTaskDefinition")
 COLLECTIONS: dict[str, Collection] = {
-    "task_definitions": Collection(_task_definitions, "ecs", ("TaskDefinition",)),
-    "older_task_definitions": Collection(_older, "ecs", ("TaskDefinition",)),
-    "services": Collection(_attr("services"), "ecs", ECS_SERVICES),
-    "task_sets": Collection(_task_sets, "ecs", ECS_SERVICES),
-    "standalone_tasks": Collection(_standalone_tasks, "ecs", ("Cluster", "Task")),
-    "clusters": Collection(_attr("clusters"), "ecs", ("Cluster",)),
-    "capacity_providers": Collection(_attr("capacity_providers"), "ecs", ("CapacityProvider",)),
+    "task_definitions": Collection(_task_definitions, "ecs", TASK_DEFINITIONS),
+    "older_task_definitions": Collection(_older, "ecs", TASK_DEFINITIONS),
+    "services": Collection(_attr("services"), "ecs", SERVICES),
+    "task_sets": Collection(_task_sets, "ecs", SERVICES),
+    "standalone_tasks": Collection(
+        _standalone_tasks, "ecs", (*CLUSTERS, "ListTasks", "DescribeTasks")
+    ),
+    "clusters": Collection(_attr("clusters"), "ecs", CLUSTERS),
+    "capacity_providers": Collection(
+        _attr("capacity_providers"), "ecs", (*CLUSTERS, "DescribeCapacityProviders")
+    ),
     "container_instances": Collection(
-        _attr("container_instances"), "ecs", ("Cluster", "ContainerInstance")
+        _attr("container_instances"),
+        "ecs",
+        (*CLUSTERS, "ListContainerInstances", "DescribeContainerInstances"),
     ),
-    "account_settings": Collection(_attr("account_settings"), "ecs", ("AccountSetting",)),
+    "account_settings": Collection(_attr("account_settings"), "ecs", ("ListAccountSettings",)),
     "ecr_repositories": Collection(_attr("ecr_repositories"), "ecr"),
-    "vpcs": Collection(_attr("vpcs"), "ec2", ("Vpc",)),
+    "vpcs": Collection(_attr("vpcs"), "ec2", ("DescribeVpcs", "DescribeVpcEndpoints")),
     "efs_file_systems": Collection(
-        _attr("efs_file_systems"), "efs", ("FileSystem", "MountTarget", "BackupPolicy")
+        _attr("efs_file_systems"),
+        "efs",
+        (
+            "DescribeFileSystems",
+            "DescribeMountTargets",
+            "DescribeMountTargetSecurityGroups",
+            "DescribeBackupPolicy",
+            "DescribeFileSystemPolicy",
+        ),
     ),
-    "efs_access_points": Collection(_attr("efs_access_points"), "efs", ("AccessPoint",)),
-    "listeners": Collection(_attr("listeners"), "elbv2", ("Listener", "LoadBalancer")),
-    "target_groups": Collection(_attr("target_groups"), "elbv2", ("TargetGroup",)),
-    "load_balancers": Collection(_attr("load_balancers"), "elbv2", ("LoadBalancer",)),
+    "efs_access_points": Collection(_attr("efs_access_points"), "efs", ("DescribeAccessPoints",)),
+    "listeners": Collection(
+        _attr("listeners"), "elbv2", ("DescribeLoadBalancers", "DescribeListeners")
+    ),
+    "target_groups": Collection(
+        _attr("target_groups"),
+        "elbv2",
+        ("DescribeTargetGroups", "DescribeTargetGroupAttributes", "DescribeTargetHealth"),
+    ),
+    "load_balancers": Collection(
+        _attr("load_balancers"),
+        "elbv2",
+        ("DescribeLoadBalancers", "DescribeLoadBalancerAttributes"),
+    ),
     "log_groups": Collection(_attr("log_groups"), "logs"),
     "kms_keys": Collection(_attr("kms_keys"), "kms"),
 }
+# every operation some collection of a service names; an error from any other operation of
+# that service concerns all its collections (fail closed on what we do not recognise)
+KNOWN_OPERATIONS: dict[str, set[str]] = {}
+for _coll in COLLECTIONS.values():
+    KNOWN_OPERATIONS.setdefault(_coll.service, set()).update(_coll.operations)
 
 RESOURCE_TYPES: dict[str, str] = {
     "task_definitions": "AWS::ECS::TaskDefinition",
@@ -141,4 +172,6 @@ def concerns(collection: Collection, operation: str) -> bool:
     """Whether a collection error from ``operation`` may leave this collection incomplete."""
     if not collection.operations or not operation or "Tags" in operation:
         return True
-    return any(word in operation for word in collection.operations)
+    if operation in collection.operations:
+        return True
+    return operation not in KNOWN_OPERATIONS.get(collection.service, set())
