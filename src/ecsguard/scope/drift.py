@@ -82,85 +82,52 @@ def _masked_match(comp: dict[str, Any], new: dict[str, Any]) -> list[str]:
     ]
 
 
+INHERITED = frozenset({"task-of", "task-definition-of", "listener-of"})
+
+
 def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     for cid, comp in after.items():
-        name, cat = comp["name"], comp["category"]
-        first = comp["reasons"][0]["text"] if comp.get("reasons") else ""
         prev = before.get(cid)
-        if prev is None:
-            if cat in IN_SCOPE and comp["kind"] in WORKLOAD_KINDS:
-                events.append(
-                    _event(
-                        "NEW_WORKLOAD_IN_SCOPE",
-                        cid,
-                        f"new {comp['kind']} {name} is {cat}: {first}",
-                        new=cat,
-                    )
-                )
-            elif cat in IN_SCOPE and comp["kind"] != "task":
-                events.append(
-                    _event(
-                        "SCOPE_EXPANDED",
-                        cid,
-                        f"new {comp['kind']} {name} is {cat}: {first}",
-                        old=None,
-                        new=cat,
-                    )
-                )
-            continue
-        was = prev["category"]
-        if RANK[cat] > RANK[was]:
-            events.append(
-                _event(
-                    "SCOPE_EXPANDED",
-                    cid,
-                    f"{comp['kind']} {name}: {was} -> {cat}: {first}",
-                    old=was,
-                    new=cat,
-                )
-            )
-            inherited = bool(comp.get("reasons")) and comp["reasons"][0]["code"] in (
-                "task-of",
-                "task-definition-of",
-                "listener-of",
-            )
-            if (
-                was == "out-of-scope"
-                and cat in IN_SCOPE
-                and not inherited
-                and comp["kind"] in CONNECTING_KINDS
-            ):
-                events.append(
-                    _event(
-                        "SEGMENTATION_BROKEN",
-                        cid,
-                        f"{comp['kind']} {name} was out of scope and now {cat}: {first}",
-                        old=was,
-                        new=cat,
-                    )
-                )
-        elif RANK[cat] < RANK[was]:
-            events.append(
-                _event(
-                    "SCOPE_REDUCED",
-                    cid,
-                    f"{comp['kind']} {name}: {was} -> {cat}: {first}",
-                    old=was,
-                    new=cat,
-                )
-            )
+        events += _appeared(cid, comp) if prev is None else _moved(cid, prev, comp)
     for cid, prev in before.items():
         if cid not in after and prev["category"] in IN_SCOPE and prev["kind"] != "task":
-            events.append(
-                _event(
-                    "SCOPE_REDUCED",
-                    cid,
-                    f"{prev['kind']} {prev['name']} ({prev['category']}) no longer exists",
-                    old=prev["category"],
-                    new=None,
-                )
-            )
+            text = f"{prev['kind']} {prev['name']} ({prev['category']}) no longer exists"
+            events.append(_event("SCOPE_REDUCED", cid, text, old=prev["category"], new=None))
+    return events
+
+
+def _first(comp: dict[str, Any]) -> str:
+    return str(comp["reasons"][0]["text"]) if comp.get("reasons") else ""
+
+
+def _appeared(cid: str, comp: dict[str, Any]) -> list[dict[str, Any]]:
+    cat, kind = comp["category"], comp["kind"]
+    if cat not in IN_SCOPE or kind == "task":
+        return []
+    text = f"new {kind} {comp['name']} is {cat}: {_first(comp)}"
+    if kind in WORKLOAD_KINDS:
+        return [_event("NEW_WORKLOAD_IN_SCOPE", cid, text, new=cat)]
+    return [_event("SCOPE_EXPANDED", cid, text, old=None, new=cat)]
+
+
+def _moved(cid: str, prev: dict[str, Any], comp: dict[str, Any]) -> list[dict[str, Any]]:
+    was, cat = prev["category"], comp["category"]
+    text = f"{comp['kind']} {comp['name']}: {was} -> {cat}: {_first(comp)}"
+    if RANK[cat] < RANK[was]:
+        return [_event("SCOPE_REDUCED", cid, text, old=was, new=cat)]
+    if RANK[cat] == RANK[was]:
+        return []
+    events = [_event("SCOPE_EXPANDED", cid, text, old=was, new=cat)]
+    inherited = bool(comp.get("reasons")) and comp["reasons"][0]["code"] in INHERITED
+    if (
+        was == "out-of-scope"
+        and cat in IN_SCOPE
+        and not inherited
+        and comp["kind"] in CONNECTING_KINDS
+    ):
+        text = f"{comp['kind']} {comp['name']} was out of scope and now {cat}: {_first(comp)}"
+        events.append(_event("SEGMENTATION_BROKEN", cid, text, old=was, new=cat))
     return events
 
 
