@@ -86,7 +86,7 @@ def generate(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=4000)
+    parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--attacks", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("-o", "--output", type=Path, default=events_path())
