@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import datetime
+from ipaddress import ip_address, ip_network
 from typing import Any
 
 import pytest
@@ -164,3 +165,20 @@ def test_dataflows_and_scope_name_real_components(docs: list[dict[str, Any]]) ->
 def test_snapshot_path_rejects_unknown_generation() -> None:
     with pytest.raises(ValueError, match=r"0\.\.3"):
         sample.snapshot_path(4)
+
+
+def test_every_eni_address_is_inside_its_subnet(docs: list[dict[str, Any]]) -> None:
+    """moto's random task ENI addresses are repaired by the builder (sample.moto_fixups)."""
+    for doc in docs:
+        region = _region(doc)
+        subnets = {s["SubnetId"]: ip_network(s["CidrBlock"]) for s in region["ec2"]["subnets"]}
+        enis = {e["PrivateIpAddress"]: e for e in region["ec2"]["networkInterfaces"]}
+        assert len(enis) == len(region["ec2"]["networkInterfaces"])  # no address twice
+        for address, eni in enis.items():
+            assert ip_address(address) in subnets[eni["SubnetId"]]
+        for task in region["ecs"]["tasks"]:
+            for attachment in task.get("attachments", []):
+                details = {d["name"]: d["value"] for d in attachment["details"]}
+                eni = enis[details["privateIPv4Address"]]
+                assert eni["NetworkInterfaceId"] == details["networkInterfaceId"]
+                assert details["privateDnsName"] == eni["PrivateDnsName"]

@@ -2,7 +2,8 @@
 
 Starts a moto server on 127.0.0.1, builds the estate generation by generation, and after
 each one runs ``ecsguard collect --endpoint-url ...`` (the real command, as a subprocess).
-``collected_at`` is then pinned to a weekly date so the files form a stable history.
+``collected_at`` is then pinned to a weekly date so the files form a stable history, and moto's
+out-of-subnet task ENI addresses are repaired (``moto_fixups``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import orjson
 
 from ecsguard.sample.estate import GENERATIONS, apply_generation, build_estate
+from ecsguard.sample.moto_fixups import repair_task_enis
 from ecsguard.testing import TEST_CREDENTIALS, moto_server
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -47,6 +49,7 @@ def collect_snapshot(url: str, out: Path) -> int:
 
 def write_bundle(raw: Path, target: Path, generation: int) -> None:
     doc = orjson.loads(raw.read_bytes())
+    repair_task_enis(doc)
     when = FIRST_COLLECTION + timedelta(days=7 * generation)
     doc["collected_at"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     target.write_bytes(gzip.compress(orjson.dumps(doc), compresslevel=9, mtime=0))
