@@ -121,6 +121,7 @@ def summary_lines(snapshot: dict[str, Any]) -> list[str]:
 @click.option(
     "--endpoint-url",
     envvar="AWS_ENDPOINT_URL",
+    show_envvar=True,
     help="Endpoint for every service (e.g. a moto server).",
 )
 @click.option(
@@ -162,10 +163,12 @@ def collect_command(
     print_policy: bool,
     fault: str | None,
 ) -> None:
-    """Read ECS and the services around it from AWS into a snapshot (DESIGN §3.2).
+    """Read ECS and the services around it from AWS into a snapshot file.
 
-    Exit codes: 0 complete, 3 partial (snapshot written; its ``errors`` list what failed),
-    2 bad usage."""
+    \b
+    Exit codes: 0 complete; 3 partial (the snapshot is written and its
+    "errors" list says what could not be read); 2 bad usage.
+    """
     if print_policy:
         click.echo(policy_document())
         ctx.exit(0)
