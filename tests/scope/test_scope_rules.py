@@ -496,3 +496,15 @@ def test_unlabelled_data_store_is_undetermined() -> None:
     s = scope(e)
     assert s.cat("legacy-db", "data_store") == "undetermined"
     assert "U1:unclassified" in s.codes("legacy-db", "data_store")
+
+
+def test_sharing_is_also_an_edge() -> None:
+    e = payment_estate()
+    e.doc["regions"]["us-east-1"]["ecs"]["taskDefinitions"][4]["taskRoleArn"] = (
+        "arn:aws:iam::111122223333:role/payment-task"
+    )
+    s = scope(e)
+    edges = [x for x in s.report["edges"] if x["type"] == "shares_task_role"]
+    assert [
+        (x["from"].rsplit("/", 1)[-1], x["to"].rsplit("/", 1)[-1], x["evidence"]) for x in edges
+    ] == [("reports", "payment-api", ["arn:aws:iam::111122223333:role/payment-task"])]

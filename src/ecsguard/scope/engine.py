@@ -17,6 +17,7 @@ from ecsguard.scope.netid import Network
 from ecsguard.scope.netview import NetView
 from ecsguard.scope.policy import ScopePolicy
 from ecsguard.scope.reach import ReachEngine, ReachResult
+from ecsguard.scope.reasons import Reason
 from ecsguard.scope.report import build_report
 from ecsguard.scope.support import SupportRules
 from ecsguard.scope.verdict import finish
@@ -80,7 +81,30 @@ def _compute(
         if res.wide_egress and any(c in res.wide_egress for c in sg.components[cid].classes):
             sg.components[cid].flags.add("egress-unrestricted")
     categories = finish(cl, ecsb)
+    _sharing_edges(sg, cl.reasons)
     return build_report(sg, cl.reasons, categories, events, unknowns)
+
+
+# reason code -> (edge type, index in the reason's path of the component shared with)
+SHARING = {
+    "cotenancy": ("shares_host", 1),
+    "shares-bridge": ("shares_bridge", 2),
+    "shares-netns": ("shares_netns", 2),
+    "shared-task-role": ("shares_task_role", 2),
+    "shared-secret": ("shares_secret", 2),
+    "shared-volume": ("shares_volume", 2),
+    "shared-log-group": ("shares_log_group", 2),
+}
+
+
+def _sharing_edges(sg: ScopeGraph, reasons: dict[str, list[Reason]]) -> None:
+    """Derived sharing edges (DESIGN §3.4 ``shares_*``) from the reasons that found them."""
+    for cid, items in reasons.items():
+        for r in items:
+            spec = SHARING.get(r.code)
+            if spec and len(r.path) > spec[1]:
+                via = [p for p in r.path[1 : spec[1]]]
+                sg.link(cid, r.path[spec[1]], spec[0], evidence=via)
 
 
 def _resource_edges(sg: ScopeGraph) -> None:
