@@ -4,10 +4,12 @@ precise ``errors`` entries and the partial exit code."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from collect_testlib import Run, by, run_collect
+from collect_testlib import ECSGUARD, Run, by, run_collect
 
 from ecsguard.cli import main
 from ecsguard.collect.aws import Clients, CollectOptions
@@ -141,6 +143,23 @@ def test_bad_usage_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.startswith("ecsguard: error: ") and message in err
     assert err.strip().count("\n") == 0
+
+
+def test_no_credentials_is_bad_usage(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    command = [str(ECSGUARD), "collect", "--endpoint-url", "http://127.0.0.1:9", "-o", "-"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ecsguard: error: no AWS credentials found: use --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID\n"
+    )
+    assert done.stdout == ""
 
 
 def test_fault_spec_grammar() -> None:

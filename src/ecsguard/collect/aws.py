@@ -200,6 +200,11 @@ def collect(options: CollectOptions, progress: Progress | None = None) -> dict[s
 def _identity(caller: Caller) -> tuple[str, str]:
     reply = caller.call("GetCallerIdentity", expect="Account")
     if reply is None:
+        if caller.log.entries and caller.log.entries[-1]["message"].startswith("NoCredentials"):
+            # Every later call would fail the same way: say so once instead of 300 times.
+            raise UsageError(
+                "no AWS credentials found: use --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID"
+            )
         return "", "aws"
     arn = str(reply.get("Arn", "arn:aws:"))
     return str(reply["Account"]), arn.split(":")[1] if arn.count(":") >= 2 else "aws"
