@@ -107,6 +107,8 @@ class BpftraceCapture:
         self._threads: list[threading.Thread] = []
         self._script_path: str | None = None
         self._calibrated = False
+        self._stopping = False
+        self.failure: str | None = None
         self._anchor_wall_ns = time.time_ns()
 
     def start(self) -> None:
@@ -146,7 +148,7 @@ class BpftraceCapture:
         self._threads.append(thread)
 
     def _error_text(self) -> str:
-        lines = [ln for ln in self._stderr if "RLIMIT_MEMLOCK" not in ln]
+        lines = [ln for ln in self._stderr if "RLIMIT_MEMLOCK" not in ln and "Addrspace" not in ln]
         return " | ".join(lines[-5:]) or "no output"
 
     def _read_stdout(self, stream: IO[bytes]) -> None:
@@ -188,6 +190,7 @@ class BpftraceCapture:
             lines = self.queue.get_many(1024, timeout=0.2)
             if not lines:
                 if self.queue.closed:
+                    self.failure = self._exit_failure()
                     break
                 yield None
                 continue
@@ -212,6 +215,14 @@ class BpftraceCapture:
             self._sync_stats()
             yield None  # end of a batch: sinks flush, so a busy host never delays output
 
+    def _exit_failure(self) -> str | None:
+        """Why bpftrace ended on its own (None when it was asked to stop)."""
+        proc = self._proc
+        if proc is None or self._stopping:
+            return None
+        code = proc.wait()
+        return f"bpftrace exited with status {code}: {self._error_text()}"
+
     def _calibrate(self, kernel_nsecs: int) -> None:
         # bpftrace's nsecs is the kernel's ktime, which need not match this process's
         # CLOCK_MONOTONIC (it does not on restored VM snapshots): anchor it on the T record.
@@ -225,6 +236,7 @@ class BpftraceCapture:
         self.stats.queue_high_water = self.queue.high_water
 
     def stop(self) -> None:
+        self._stopping = True
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.terminate()

@@ -211,14 +211,19 @@ class Enricher:
             self._last_refresh = now
             self.refresh()
             ctx = self._known.get(container_id)
-        docker = self._from_docker(container_id)
         if ctx is None:
-            ctx = docker or ContainerContext(container_id)
-        elif docker is not None and not ctx.image_name:
-            # The introspection API names the task but not the image; Docker's config does.
-            ctx = dataclasses.replace(ctx, image_name=docker.image_name, image_tag=docker.image_tag)
-        self._known[container_id] = ctx
+            ctx = self._from_docker(container_id) or ContainerContext(container_id)
+            self._known[container_id] = ctx
         return ctx
+
+    def _with_image(self, ctx: ContainerContext) -> ContainerContext:
+        """The introspection API names the task but not the image; Docker's config does."""
+        if ctx.image_name:
+            return ctx
+        docker = self._from_docker(ctx.container_id)
+        if docker is None or not docker.image_name:
+            return ctx
+        return dataclasses.replace(ctx, image_name=docker.image_name, image_tag=docker.image_tag)
 
     def refresh(self) -> None:
         """Reload the ECS view (introspection and/or task metadata); failures are counted."""
@@ -230,7 +235,8 @@ class Enricher:
                 cluster = meta.get("Cluster") if isinstance(meta, dict) else None
                 self.cluster = cluster or self.cluster
                 if isinstance(tasks, dict):
-                    self._known.update(context_from_introspection(tasks, cluster))
+                    found = context_from_introspection(tasks, cluster)
+                    self._known.update({k: self._with_image(v) for k, v in found.items()})
             except (OSError, ValueError):
                 self.errors += 1
         if self.task_metadata_url:

@@ -197,3 +197,8 @@ def agent(**options: Any) -> None:
                     stats[f"sink_{key}"] = stats.get(f"sink_{key}", 0) + getattr(sink, key)
         sys.stderr.buffer.write(orjson.dumps({"agent_stats": stats}) + b"\n")
         sys.stderr.flush()
+    failure = getattr(capture, "failure", None)
+    if failure:
+        from ecsguard.agent.capture import CaptureError
+
+        raise CaptureError(failure)
