@@ -32,7 +32,9 @@ def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
     hop_targets = {
         c
         for y, cat in cats.items()
-        if cat in IN_SCOPE_SUPPORT and not _forwards(sg.components[y])
+        if cat in IN_SCOPE_SUPPORT
+        and not _forwards(sg.components[y])
+        and sg.components[y].kind != "vpc_endpoint"  # AWS service endpoints: noise (§2.6 A1)
         for c in sg.components[y].classes
     }
     for cid, cat in list(cats.items()):
