@@ -151,8 +151,18 @@ def agent(tmp_path_factory: pytest.TempPathFactory, ebpf_reason: str | None) -> 
             proc.stderr.close()
         server.shutdown()
         server.server_close()
-        group.rmdir()
-        group.parent.rmdir()
+        _remove_cgroup(group)
+
+
+def _remove_cgroup(group: Path) -> None:
+    # A cgroup can only be removed once its last process has exited; give stragglers a moment.
+    for _ in range(50):
+        try:
+            group.rmdir()
+            group.parent.rmdir()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def _wait_ready(handle: Agent) -> None:
