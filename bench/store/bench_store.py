@@ -1,7 +1,8 @@
 """Store benchmark: record a 10,000-task-definition snapshot on SQLite, then again unchanged,
 then with 1% of the families at a new revision.
 
-Prints seconds per run and how many bytes each run added to the database (after a WAL
+Prints wall and CPU seconds per run (CPU time is what a loaded machine distorts least) and
+how many bytes each run added to the database (after a WAL
 checkpoint), with the first run as the baseline the others are compared with:
 
     .venv/bin/python bench/store/bench_store.py [--count 10000] [--pg postgresql+psycopg://...]
@@ -10,6 +11,7 @@ checkpoint), with the first run as the baseline the others are compared with:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -66,22 +68,26 @@ def main() -> None:
         rows = []
         for label, changed in (("first", 0), ("unchanged", 0), ("1% changed", args.count // 100)):
             inv = inventory(args.count, changed)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             store.record_run(inv, source=label, kind="collect")
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
             if args.pg:
                 with store.engine.connect() as conn:  # settle sizes before measuring
                     conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
             after = size(store)
-            rows.append((label, seconds, after - before))
+            rows.append((label, seconds, cpu, after - before))
             before = after
         store.close()
-    base_seconds, base_bytes = rows[0][1], rows[0][2]
+    base_seconds, base_bytes = rows[0][1], rows[0][3]
     engine = "PostgreSQL" if args.pg else "SQLite"
     print(f"store.record_run, {args.count} task definitions, {engine}")
-    for label, seconds, added in rows:
+    print(
+        f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; CPU s is this process)"
+    )
+    for label, seconds, cpu, added in rows:
         print(
-            f"  {label:<11} {seconds:6.2f} s ({seconds / base_seconds:4.2f}x first)"
+            f"  {label:<11} {seconds:6.2f} s wall {cpu:6.2f} s CPU"
+            f" ({seconds / base_seconds:4.2f}x first)"
             f"  +{added / 1024:9.1f} KiB ({added / base_bytes:7.2%} of first)"
         )
 
