@@ -109,12 +109,17 @@ def test_parse_real_proc_net_tables() -> None:
 def test_agent_command_in_procfs_mode_streams_ocsf(tmp_path: Path) -> None:
     out = tmp_path / "events.jsonl"
     cmd = [sys.executable, "-c", CLI, "agent", "--mode", "procfs", "--poll-interval", "0.2",
-           "--sink", f"file:{out}", "--duration", "3"]  # fmt: skip
+           "--sink", f"file:{out}", "--duration", "3.5"]  # fmt: skip
     agent = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env_with_src())
     assert agent.stderr is not None
     ready = agent.stderr.readline()
     assert b"agent_ready" in ready
-    stopper = threading.Timer(0.6, lambda: subprocess.run(["sleep", "1.5"], check=True))
+
+    def spawn() -> None:  # a few in a row: the first may start before the agent's first poll
+        for _ in range(3):
+            subprocess.run(["sleep", "0.7"], check=True)
+
+    stopper = threading.Timer(0.3, spawn)
     stopper.start()
     _, err = agent.communicate(timeout=30)
     stopper.join()
@@ -122,4 +127,4 @@ def test_agent_command_in_procfs_mode_streams_ocsf(tmp_path: Path) -> None:
     stats = orjson.loads(err.splitlines()[-1])["agent_stats"]
     assert stats["dropped"] == 0
     events = [orjson.loads(ln) for ln in out.read_bytes().splitlines()]
-    assert any(e["class_uid"] == 1007 and e["process"]["cmd_line"] == "sleep 1.5" for e in events)
+    assert any(e["class_uid"] == 1007 and e["process"]["cmd_line"] == "sleep 0.7" for e in events)
