@@ -162,6 +162,13 @@ def test_no_credentials_is_bad_usage(tmp_path: Path) -> None:
     assert done.stdout == ""
 
 
+def test_unreachable_endpoint_is_bad_usage(tmp_path: Path) -> None:
+    run = run_collect("http://127.0.0.1:9", tmp_path, "--max-attempts", "1")
+    assert run.code == 2
+    assert run.stderr.startswith("ecsguard: error: cannot use these credentials or this endpoint:")
+    assert "connection failed" in run.stderr and run.stderr.count("\n") == 1
+
+
 def test_fault_spec_grammar() -> None:
     faults = parse_faults("eu-west-1/ecs:DescribeServices@web=Throttling, *:*=Timeout;")
     assert faults == (

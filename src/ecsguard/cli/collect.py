@@ -27,7 +27,7 @@ EXIT_PARTIAL = 3
 def _regions(value: str | None) -> tuple[str, ...] | None:
     if value is None or value.strip().lower() == "all":
         return None
-    regions = tuple(r.strip() for r in value.split(",") if r.strip())
+    regions = tuple(dict.fromkeys(r.strip() for r in value.split(",") if r.strip()))
     return regions or None
 
 

@@ -197,14 +197,27 @@ def collect(options: CollectOptions, progress: Progress | None = None) -> dict[s
     }
 
 
+# GetCallerIdentity needs no permission, so these failures mean no call can succeed.
+_UNUSABLE = (
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "connection failed",
+)
+
+
 def _identity(caller: Caller) -> tuple[str, str]:
     reply = caller.call("GetCallerIdentity", expect="Account")
     if reply is None:
-        if caller.log.entries and caller.log.entries[-1]["message"].startswith("NoCredentials"):
-            # Every later call would fail the same way: say so once instead of 300 times.
+        # Every later call would fail the same way: say so once instead of 300 times.
+        message = caller.log.entries[-1]["message"] if caller.log.entries else ""
+        if message.startswith("NoCredentials"):
             raise UsageError(
                 "no AWS credentials found: use --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID"
             )
+        if message.startswith(_UNUSABLE):
+            raise UsageError(f"cannot use these credentials or this endpoint: {message}")
         return "", "aws"
     arn = str(reply.get("Arn", "arn:aws:"))
     return str(reply["Account"]), arn.split(":")[1] if arn.count(":") >= 2 else "aws"
