@@ -30,3 +30,15 @@ def test_env_and_explicit_urls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert resolve_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     assert resolve_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert resolve_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_unopenable_databases_are_one_line_errors_without_passwords(tmp_path: Path) -> None:
+    from ecsguard.store import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open database sqlite:///"):
+        open_store(str(blocker / "sub" / "x.db"))
+    with pytest.raises(StoreError) as info:
+        open_store("postgresql://user:hunter2pw@127.0.0.1:1/db")
+    assert "hunter2pw" not in str(info.value) and "user:***@" in str(info.value)

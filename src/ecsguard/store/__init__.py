@@ -32,7 +32,10 @@ are hashed or stored: the database never holds a secret value the redactor recog
 
 from __future__ import annotations
 
-from ecsguard.store.engine import ENV_VAR, default_path, make_engine, resolve_url
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ecsguard.store.engine import ENV_VAR, StoreError, default_path, make_engine, resolve_url
 from ecsguard.store.migrate import upgrade
 from ecsguard.store.records import PruneResult, ResourceVersion, RunInfo, StoredScope
 from ecsguard.store.schema import HEAD
@@ -44,6 +47,7 @@ __all__ = [
     "ResourceVersion",
     "RunInfo",
     "Store",
+    "StoreError",
     "StoredScope",
     "default_path",
     "open_store",
@@ -58,7 +62,14 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     ``$ECSGUARD_DB`` or the default file.
     """
     resolved = resolve_url(url)
-    engine = make_engine(resolved)
-    if migrate:
-        upgrade(engine, known_head=HEAD)
+    try:
+        engine = make_engine(resolved)
+        if migrate:
+            upgrade(engine, known_head=HEAD)
+    except (SQLAlchemyError, OSError) as exc:
+        shown = make_url(resolved).render_as_string(hide_password=True)
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(
+            f"cannot open database {shown}: {str(reason).strip().splitlines()[0]}"
+        ) from None
     return Store(engine, resolved)

@@ -17,12 +17,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from ecsguard.errors import UsageError
+from ecsguard.errors import EcsguardError, UsageError
 
 ENV_VAR = "ECSGUARD_DB"
 WRITE_OPTION = "ecsguard_write"
 BUSY_TIMEOUT_MS = 30_000
 T = TypeVar("T")
+
+
+class StoreError(EcsguardError):
+    """The database cannot be opened or used (reported as one line, exit code 2)."""
 
 
 def default_path() -> Path:
