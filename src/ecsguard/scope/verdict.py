@@ -43,7 +43,7 @@ def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
         if not cl.view.first_out(cid, hop_targets):
             continue
         for y in cl.sg.out(cid, "can_reach"):
-            if sg.components[y].classes & hop_targets:
+            if cats.get(y) in IN_SCOPE_SUPPORT and sg.components[y].classes & hop_targets:
                 ev = tuple((sg.edge(cid, y, "can_reach") or {}).get("evidence", []))
                 cl.add(
                     cid,
