@@ -183,7 +183,9 @@ class _Builder:
         key = id(res)
         cached = self._refs.get(key)
         if cached is None:
-            ref = ResourceRef(type=res.TYPE, id=res.id, name=res.name, region=res.region)
+            # some API shapes have a ``Name`` that shadows Resource.name and may be null
+            name = res.name if isinstance(res.name, str) and res.name else res.id
+            ref = ResourceRef(type=res.TYPE, id=res.id, name=name, region=res.region)
             origin = res.origin
             loc = None
             if origin is not None and origin.file and origin.kind != "snapshot":
