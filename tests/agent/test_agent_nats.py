@@ -194,14 +194,14 @@ def test_killed_monitor_loses_nothing(nats_url: str, tmp_path: Path) -> None:
                 continue
             if info.delivered.consumer_seq >= 20:  # about 10,000 events handed out
                 break
-            time.sleep(0.02)
-        survivor = _monitor(nats_url, tmp_path, "survivor", query)
-        victim.send_signal(signal.SIGKILL)
+            time.sleep(0.005)
+        victim.send_signal(signal.SIGKILL)  # mid-stream: about 10% handed out, some unacked
         victim.wait(timeout=10)
         info = link.call(link.js.consumer_info(EVENTS_STREAM, DEFAULT_DURABLE))
+        survivor = _monitor(nats_url, tmp_path, "survivor", query)
     finally:
         link.close()
-    assert info.num_ack_pending > 0 or info.num_redelivered > 0 or info.num_pending > 0
+    assert info.num_pending > 0  # the victim died with most of the stream still to go
     assert survivor.wait(timeout=120) == 0
     _check_no_loss_no_duplicates(nats_url, markers)
     # The victim acknowledged part of the stream before dying; the survivor did the rest.
