@@ -167,3 +167,15 @@ def test_before_means_the_time_of_the_data(store: Store) -> None:
     assert [r.id for r in store.runs(before="2026-12-01T00:00:00Z")] == ids[:2]
     with pytest.raises(ValueError):
         store.runs(before="last tuesday")
+
+
+def test_record_snapshot_takes_what_collect_builds(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    doc = sample_snapshot()
+    service = doc["regions"]["us-east-1"]["ecs"]["services"][0]
+    service["createdAt"] = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # as boto3 returns it
+    run_id = store.record_snapshot(doc, source="live")
+    inv = store.inventory_at(run_id)
+    assert inv.services[0].created_at == "2026-11-01T12:00:00+00:00"
+    assert store.run(run_id).kind == "collect"  # type: ignore[union-attr]

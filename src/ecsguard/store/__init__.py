@@ -8,6 +8,7 @@ Public API (everything else in this package is internal)::
     store = open_store("postgresql+psycopg://user:pw@host/db")   # or a file path, sqlite:///...
 
     run_id = store.record_run(inventory, source="snapshot.json", kind="scan")  # collect|scan|scope
+    run_id = store.record_snapshot(snapshot_dict, source="snap.json")   # what `collect` builds
     store.record_findings(run_id, scan_result)   # ScanResult, its --format json dict, or Findings
     store.record_scope(run_id, scope_doc)        # DESIGN §3.4 document
     store.record_alerts(alerts)                  # list of DESIGN §3.5 alert dicts (deduplicated by id)

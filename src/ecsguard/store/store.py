@@ -58,6 +58,19 @@ class Store:
         prepared = writes.prepare_run(inventory, source=source, kind=kind)
         return self._write(lambda conn: writes.write_run(conn, prepared))
 
+    def record_snapshot(
+        self, snapshot: dict[str, Any], *, source: str, kind: str = "collect"
+    ) -> int:
+        """Store a snapshot document (DESIGN §3.2, as ``collect`` builds it) as a run."""
+        from ecsguard.collect.snapshot import load_snapshot
+        from ecsguard.model import InventoryBuilder
+
+        # datetimes from boto3 become the ISO strings a snapshot file holds
+        doc = orjson.loads(orjson.dumps(snapshot))
+        builder = InventoryBuilder()
+        load_snapshot(doc, source, builder)
+        return self.record_run(builder.build(), source=source, kind=kind)
+
     def record_findings(
         self, run_id: int, scan_result: ScanResult | dict[str, Any] | Iterable[Finding]
     ) -> int:
