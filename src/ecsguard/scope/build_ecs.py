@@ -259,6 +259,8 @@ class EcsBuilder:
 
     def _ref(self, attr: str, ref: str, kind: str) -> str:
         res = self.inv.find(attr, ref)
+        if res is None and ":alias/" in ref:
+            res = self.inv.find(attr, "alias/" + ref.split(":alias/", 1)[1])  # KMS alias ARN
         if res is not None:
             self.sg.add(Component(res.id, kind, res.name, res.region), ref)
             return res.id
