@@ -184,6 +184,30 @@ def test_history_by_name_covers_every_resource_of_that_name(
     }
 
 
+def test_configuration_at_a_time_and_who_registered_it(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    with open_store(files["db"]) as store:
+        for name in ("old", "new"):
+            inv = snapshot_inventory(orjson.loads(Path(files[name]).read_bytes()), files[name])
+            store.record_run(inv, source=files[name], kind="collect")
+    argv = ["history", "payment-api:2", "--db", files["db"], "--at"]
+    code, out, _ = run(capsys, *argv, "2026-11-29T12:00:00Z")
+    [then] = orjson.loads(out)["resources"]
+    assert code == 0 and then["configuration"]["containerDefinitions"][0]["user"] == "1000"
+    code, out, _ = run(capsys, *argv, "2026-12-01")
+    [now] = orjson.loads(out)["resources"]
+    assert now["configuration"]["containerDefinitions"][0]["user"] == "root"
+    assert SECRET not in out and now["type"] == "AWS::ECS::TaskDefinition"
+    code, out, _ = run(capsys, "history", "payment-api:3", "--db", files["db"])
+    assert (
+        "appeared    taskDefinition payment-api:3 by arn:aws:sts::111122223333:assumed-role/deployer/ci"
+        in out
+    )
+    code, _, err = run(capsys, *argv, "2020-01-01")
+    assert code == 2 and "no run before that time" in err
+
+
 def test_bad_references_exit_2_with_one_line(
     capsys: pytest.CaptureFixture[str], files: dict[str, str]
 ) -> None:

@@ -95,6 +95,11 @@ def _changes(a: Side, b: Side) -> list[Change]:
     "--run", "run_id", type=int, help="Lifecycle and drift as of this run (default: latest)."
 )
 @click.option(
+    "--at",
+    metavar="TIME",
+    help="With RESOURCE: its stored configuration as of this ISO-8601 time (JSON).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(list(SEVERITIES)),
     default="high",
@@ -116,6 +121,7 @@ def history(
     resource: str | None,
     db: str | None,
     run_id: int | None,
+    at: str | None,
     fail_on: str,
     deployment_grace: float,
     fmt: str,
@@ -125,7 +131,11 @@ def history(
     resolved and regressed, each task-definition family's lifecycle, and drift findings."""
     with stores(db) as holder:
         store = holder.get()
-        if resource:
+        if resource and at:
+            doc = views.resource_at_doc(store, resource, at)
+            fmt = "json"  # a configuration is a document; there is no better text for it
+            text = ""
+        elif resource:
             doc = views.resource_doc(store, resource)
             text = views.resource_text(doc)
         else:

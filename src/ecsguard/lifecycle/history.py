@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from ecsguard.lifecycle.diff import Change, DiffOptions, ResourceKey, diff_records, key_of
-from ecsguard.model import ATTRIBUTES
+from ecsguard.model import ATTRIBUTES, Resource, ecs
 from ecsguard.store import ResourceVersion, RunInfo, Store
 
 
@@ -24,6 +24,7 @@ class ResourceEvent(msgspec.Struct, kw_only=True):
     event: str  # appeared | changed | disappeared
     resource: ResourceKey
     changes: list[Change] = []
+    by: str | None = None  # who, when the input says (a revision's registeredBy)
 
 
 def lineage(run: RunInfo) -> str:
@@ -82,6 +83,14 @@ def _timeline(
     return events
 
 
+def _who(record: Resource | None) -> str | None:
+    if isinstance(record, ecs.TaskDefinition):
+        return record.registered_by
+    if isinstance(record, ecs.Service):
+        return record.created_by
+    return None
+
+
 def _event(
     store: Store, previous: ResourceVersion | None, current: ResourceVersion | None, run: RunInfo
 ) -> ResourceEvent | None:
@@ -93,10 +102,16 @@ def _event(
     new = store.resource_record(current) if current else None
     ref = new if new is not None else old
     assert ref is not None
+    by = _who(new)
     if old is None or new is None:
         kind = "appeared" if old is None else "disappeared"
         return ResourceEvent(
-            run_id=run.id, time=run.time, source=run.source, event=kind, resource=key_of(ref)
+            run_id=run.id,
+            time=run.time,
+            source=run.source,
+            event=kind,
+            resource=key_of(ref),
+            by=by if kind == "appeared" else None,
         )
     changes = diff_records(old, new, DiffOptions())
     if not changes:

@@ -11,6 +11,7 @@ from ecsguard.lifecycle.diff import Change, ResourceKey
 from ecsguard.lifecycle.history import estate_history, resource_history
 from ecsguard.lifecycle.render import label, line
 from ecsguard.lifecycle.stored import drift_findings, families_at
+from ecsguard.model import ATTRIBUTES, SECTIONS
 from ecsguard.store import Store
 
 
@@ -25,7 +26,8 @@ def resource_text(doc: dict[str, Any]) -> str:
     lines = [f"history of {doc['resource']}"]
     for event in doc["events"]:
         head = f"run {event['run_id']:<5} {event['time']:<21} {event['event']:<11}"
-        lines.append(f"{head} {_label(event['resource'])}  ({event['source']})")
+        by = f" by {event['by']}" if event.get("by") else ""
+        lines.append(f"{head} {_label(event['resource'])}{by}  ({event['source']})")
         for change in event["changes"]:
             lines.append("    " + line(msgspec.convert(change, Change)).strip())
     return "\n".join(lines) + "\n"
@@ -33,6 +35,44 @@ def resource_text(doc: dict[str, Any]) -> str:
 
 def _label(resource: dict[str, Any]) -> str:
     return label(msgspec.convert(resource, ResourceKey))
+
+
+def resource_at_doc(store: Store, ref: str, at: str) -> dict[str, Any]:
+    """The stored configuration of the resources ``ref`` names, as of the last run before
+    ``at`` (an ISO-8601 time): what it ran with then."""
+    try:
+        runs = store.runs(before=at)
+    except ValueError:
+        raise InputError(at, None, "not an ISO-8601 date or time") from None
+    if not runs:
+        raise InputError(at, None, "the store holds no run before that time")
+    run = runs[-1]
+    found = {v.id: v for v in store.resource_versions(ref) if v.run_id == run.id}
+    inv = store.inventory_at(run.id) if not found else None
+    if inv is not None:
+        for attr in ATTRIBUTES:
+            record = inv.find(attr, ref)
+            if record is not None:
+                found[record.id] = next(
+                    v for v in store.run_resources(run.id, attr) if v.id == record.id
+                )
+    if not found:
+        raise InputError(ref, None, f"not in run {run.id} ({run.time})")
+    resources = [
+        {"type": attr_type(v.attr), "id": v.id, "configuration": store.resource_body(v.hash)}
+        for v in found.values()
+    ]
+    return {
+        "ecsguard_history": 1,
+        "resource": ref,
+        "at": at,
+        "run": msgspec.to_builtins(run),
+        "resources": resources,
+    }
+
+
+def attr_type(attr: str) -> str:
+    return next(cls.TYPE for a, cls in SECTIONS.values() if a == attr)
 
 
 def estate_doc(
