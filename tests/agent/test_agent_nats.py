@@ -206,3 +206,30 @@ def test_killed_monitor_loses_nothing(nats_url: str, tmp_path: Path) -> None:
     _check_no_loss_no_duplicates(nats_url, markers)
     # The victim acknowledged part of the stream before dying; the survivor did the rest.
     assert 0 < _events_processed(tmp_path, "survivor") < TOTAL
+
+
+def test_agent_publishes_to_jetstream(nats_url: str, tmp_path: Path) -> None:
+    """``ecsguard agent --sink nats://`` end to end: what the agent saw comes out of the stream."""
+    cmd = [sys.executable, "-c", CLI, "agent", "--mode", "procfs", "--poll-interval", "0.2",
+           "--sink", nats_url, "--cluster", "prod", "--introspection-url", "",
+           "--duration", "3.5"]  # fmt: skip
+    agent = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env_with_src())
+    assert agent.stderr is not None
+    assert b"agent_ready" in agent.stderr.readline()
+    for _ in range(3):  # the first may start before the agent's first poll
+        subprocess.run(["sleep", "0.6"], check=True)
+    _, err = agent.communicate(timeout=30)
+    assert agent.returncode == 0, err
+    stats = orjson.loads(err.splitlines()[-1])["agent_stats"]
+    assert stats["sink_published"] == stats["events"] > 0 and stats["sink_dropped"] == 0
+    link = NatsLink(nats_url)
+    try:
+        info = link.call(link.js.stream_info(EVENTS_STREAM))
+        last = link.call(link.js.get_last_msg(EVENTS_STREAM, "ecsguard.events.prod"))
+    finally:
+        link.close()
+    assert info.state.messages > 0 and last.subject == "ecsguard.events.prod"
+    source = NatsSource(f"{nats_url}?idle_exit=1", durable="agent-e2e")
+    events = [d.event for d in source.deliveries() if d.event is not None]
+    assert len(events) == stats["events"]
+    assert any(e["class_uid"] == 1007 and e["process"]["cmd_line"] == "sleep 0.6" for e in events)
