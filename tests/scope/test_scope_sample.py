@@ -72,6 +72,7 @@ def test_forgotten_vpc_wide_rule_pulls_in_the_vpc(sample: Scoped) -> None:
 
 def test_supporting_systems_and_nothing_unlabelled_out_of_scope(sample: Scoped) -> None:
     assert sample.cat("internal.local", "namespace") == "security-impacting"
+    assert "S5:cde-instance-role" in sample.codes("ecsInstanceRole", "role")
     assert sample.cat("payments", "cluster") == "security-impacting"
     assert sample.cat("storefront", "cluster") == "out-of-scope"
     for comp in sample.report["components"]:

@@ -58,6 +58,7 @@ def supporting_services(self: SupportRules) -> None:
             )
     _segmentation(self)
     _cluster_audit(self)
+    _instance_roles(self)
     resources = self.resources
     for role in self.policies:
         pol = self.policies[role]
@@ -171,3 +172,36 @@ def _cluster_audit(self: SupportRules) -> None:
                         (cid, ref),
                     ),
                 )
+
+
+def _instance_roles(self: SupportRules) -> None:
+    """The instance role of a CDE host (bridge tasks reach its credentials through IMDS).
+
+    The input has no instance-profile records: the profile is matched to a role by name
+    (``X``, ``X`` with Profile -> Role), else to the only role EC2 may assume."""
+    for cid in sorted(self.cl.cde):
+        comp = self.sg.components[cid]
+        if comp.kind not in ("container_instance", "instance"):
+            continue
+        inst = self.inv.find("instances", comp.meta.get("ec2_instance_id") or cid)
+        profile = getattr(getattr(inst, "iam_instance_profile", None), "arn", None)
+        if not profile:
+            continue
+        role = _profile_role(self, str(profile).rsplit("/", 1)[-1])
+        if role is not None:
+            text = f"instance role of CDE host {comp.name} (its tasks can obtain these credentials)"
+            self.add(role, Reason("S5", "cde-instance-role", text, (role, cid)))
+
+
+def _profile_role(self: SupportRules, profile: str) -> str | None:
+    kinds = frozenset({"role"})
+    for name in (profile, profile.replace("Profile", "Role"), profile.replace("profile", "role")):
+        found = self.sg.resolve(name, kinds)
+        if found is not None:
+            return found
+    ec2_roles = [
+        r.id
+        for r in self.inv.iam_roles
+        if "ec2.amazonaws.com" in str(r.assume_role_policy_document or "")
+    ]
+    return ec2_roles[0] if len(ec2_roles) == 1 else None
