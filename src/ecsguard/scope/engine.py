@@ -28,7 +28,12 @@ ERROR_KINDS: dict[str, frozenset[str]] = {
                       "security_group", "network_acl", "route_table", "vpc_endpoint", "file_system"}),
     "elbv2": frozenset({"load_balancer", "listener", "target_group", "service"}),
     "iam": frozenset({"role", "service", "task_group", "task_definition"}),
+    "logs": frozenset({"log_group"}), "kms": frozenset({"key"}), "secretsmanager": frozenset({"secret"}),
+    "ssm": frozenset({"secret"}), "efs": frozenset({"file_system"}), "rds": frozenset({"data_store"}),
+    "sqs": frozenset({"queue"}), "s3": frozenset({"bucket"}), "ecr": frozenset({"repository"}),
+    "servicediscovery": frozenset({"namespace"}),
 }  # fmt: skip
+# a collection error of a service not listed here leaves every component of its region unknown
 
 
 def compute_scope(
