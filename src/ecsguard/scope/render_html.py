@@ -91,7 +91,7 @@ body{{font-family:Helvetica,Arial,sans-serif;margin:0;color:#222}} header{{paddi
 #wrap{{display:flex;height:70vh}} #graph{{flex:1;border-bottom:1px solid #ccc;cursor:grab}} #panel{{width:360px;overflow:auto;padding:8px;border-left:1px solid #ccc;font-size:13px}}
 .chip{{display:inline-block;padding:2px 8px;margin-right:4px;border:1px solid #999;border-radius:8px;color:#222}}
 table{{border-collapse:collapse;width:100%;font-size:13px}} td{{border-bottom:1px solid #eee;padding:3px 6px;vertical-align:top}}
-section{{padding:8px 16px}} text{{font-size:11px;pointer-events:none}} .sel circle{{stroke:#000;stroke-width:3px}}
+section{{padding:8px 16px}} text{{pointer-events:none}} .sel circle{{stroke:#000;stroke-width:3px}}
 </style></head><body>
 <header><b>ecsguard PCI DSS scope</b> {generated} — {summary}<br>{legend}</header>
 <div id="wrap"><svg id="graph" xmlns="http://www.w3.org/2000/svg"></svg><div id="panel"><p>Click a node for its reasons and paths. Drag to pan, wheel to zoom.</p></div></div>
@@ -109,12 +109,15 @@ const E=D.edges.filter(e=>e.from in idx && e.to in idx);
 const N=D.nodes.length, IT=N>1500?0:N>300?40:300;
 if(N>1500){{const c=Math.ceil(Math.sqrt(N));D.nodes.forEach((n,i)=>{{n.x=(i%c)*40;n.y=Math.floor(i/c)*40;}});vb=[0,0,c*40,c*40];setVB();}}
 for(let it=0;it<IT;it++){{ // small force layout: repulsion, springs, gravity
-  for(const a of D.nodes){{a.fx=(W/2-a.x)*0.01;a.fy=(H/2-a.y)*0.01;}}
+  for(const a of D.nodes){{a.fx=(W/2-a.x)*0.03;a.fy=(H/2-a.y)*0.03;}}
   for(let i=0;i<D.nodes.length;i++)for(let j=i+1;j<D.nodes.length;j++){{const a=D.nodes[i],b=D.nodes[j];
     let dx=a.x-b.x,dy=a.y-b.y,d2=dx*dx+dy*dy+0.01,f=2000/d2;a.fx+=dx*f;a.fy+=dy*f;b.fx-=dx*f;b.fy-=dy*f;}}
   for(const e of E){{const a=D.nodes[idx[e.from]],b=D.nodes[idx[e.to]];const dx=b.x-a.x,dy=b.y-a.y;a.fx+=dx*0.01;a.fy+=dy*0.01;b.fx-=dx*0.01;b.fy-=dy*0.01;}}
   for(const a of D.nodes){{a.x+=Math.max(-20,Math.min(20,a.fx));a.y+=Math.max(-20,Math.min(20,a.fy));}}
 }}
+if(N){{const xs=D.nodes.map(n=>n.x), ys=D.nodes.map(n=>n.y); const x0=Math.min(...xs)-60, y0=Math.min(...ys)-40;
+  vb=[x0,y0,Math.max(...xs)-x0+200,Math.max(...ys)-y0+80]; setVB();}} // fit the drawing
+const K=Math.max(1,vb[2]/1200); // keep nodes and labels readable at any spread
 const el=(t,at)=>{{const x=document.createElementNS(NS,t);for(const k in at)x.setAttribute(k,at[k]);return x;}};
 const defs=el('defs',{{}}); const mk=el('marker',{{id:'arr',viewBox:'0 0 10 10',refX:'18',refY:'5',markerWidth:'6',markerHeight:'6',orient:'auto'}});
 mk.appendChild(el('path',{{d:'M0,0L10,5L0,10z',fill:'#555'}})); defs.appendChild(mk); svg.appendChild(defs);
@@ -124,8 +127,8 @@ for(const e of E){{const a=D.nodes[idx[e.from]],b=D.nodes[idx[e.to]];
   if(e.type==='public_entry')ln.setAttribute('stroke-dasharray','4 3'); const t=el('title',{{}}); t.textContent=e.type+' '+e.ports; ln.appendChild(t); g.appendChild(ln);}}
 const groups=[];
 D.nodes.forEach(n=>{{const ng=el('g',{{transform:'translate('+n.x+','+n.y+')'}}); ng.style.cursor='pointer';
-  ng.appendChild(el('circle',{{r:n.category==='cde'?11:8,fill:D.colours[n.category]||'#fff',stroke:'#333'}}));
-  const tx=el('text',{{x:12,y:4}}); tx.textContent=n.name; ng.appendChild(tx);
+  ng.appendChild(el('circle',{{r:(n.category==='cde'?11:8)*K,fill:D.colours[n.category]||'#fff',stroke:'#333'}}));
+  const tx=el('text',{{x:12*K,y:4*K,'font-size':11*K}}); tx.textContent=n.name; ng.appendChild(tx);
   ng.addEventListener('click',ev=>{{ev.stopPropagation();show(n);groups.forEach(x=>x.classList.remove('sel'));ng.classList.add('sel');}});
   g.appendChild(ng); groups.push(ng);}});
 function add(parent,tag,text){{const x=document.createElement(tag);x.textContent=text;parent.appendChild(x);return x;}}
