@@ -119,3 +119,20 @@ def test_record_then_since_compares_with_the_stored_run(files: Path, run: Runner
     assert moved.returncode == 1 and "NEW_CDE_INGRESS_PATH" in moved.stdout
     early = run("scope", "new.json", "--db", db, "--since", "2000-01-01")
     assert early.returncode == 2 and "no scope report or run is stored" in early.stderr
+
+
+def test_gate_with_a_baseline_fails_only_on_change(files: Path, run: Runner) -> None:
+    # token-only flow declared: payment-api's other paths are undeclared in both runs
+    (files / "tokens.yaml").write_text(
+        "flows:\n  - {id: T1, from: checkout, to: payment-api, elements: [token], port: 8443}\n"
+    )
+    alone = run("scope", "old.json", "--flows", "tokens.yaml", "--fail-on-drift")
+    assert alone.returncode == 1 and "UNDECLARED_FLOW" in alone.stdout
+    same = run(
+        "scope", "old.json", "--baseline", "old.json", "--flows", "tokens.yaml", "--fail-on-drift"
+    )
+    assert same.returncode == 0 and "UNDECLARED_FLOW" in same.stdout
+    moved = run(
+        "scope", "new.json", "--baseline", "old.json", "--flows", "tokens.yaml", "--fail-on-drift"
+    )
+    assert moved.returncode == 1

@@ -90,8 +90,11 @@ def scope(
             old = _baseline(baseline, policy, overrides, flow_list)
         else:
             old = _stored_baseline(str(since), db, policy, overrides, flow_list)
-        report["events"] = drift_events(old, report) + report["events"]
+        failing = drift_events(old, report) + _new_findings(old, report["events"])
+        report["events"] = failing + [e for e in report["events"] if e not in failing]
         report["baseline"] = baseline or f"stored run before {since}"
+    else:
+        failing = list(report["events"])
     if record:
         from ecsguard.store import open_store
 
@@ -104,7 +107,14 @@ def scope(
             store.close()
     report["inputs"] = list(inputs)
     _write(_render(report, fmt), output)
-    ctx.exit(1 if fail_on_drift and report["events"] else 0)
+    ctx.exit(1 if fail_on_drift and failing else 0)
+
+
+def _new_findings(old: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Undeclared/blocked flows and inconsistent declarations the baseline did not have already:
+    with a baseline, only a change fails the gate."""
+    seen = {(e.get("type"), e.get("component"), e.get("text")) for e in old.get("events", [])}
+    return [e for e in events if (e.get("type"), e.get("component"), e.get("text")) not in seen]
 
 
 def _scope(inv: Any, policy: Any, overrides: Any, flows: Any) -> dict[str, Any]:
