@@ -124,7 +124,7 @@ def test_record_then_since_compares_with_the_stored_run(files: Path, run: Runner
 def test_gate_with_a_baseline_fails_only_on_change(files: Path, run: Runner) -> None:
     # token-only flow declared: payment-api's other paths are undeclared in both runs
     (files / "tokens.yaml").write_text(
-        "flows:\n  - {id: T1, from: checkout, to: payment-api, elements: [token], port: 8443}\n"
+        "flows:\n  - {id: T1, from: payment-api, to: tokenizer, elements: [token], port: 8080}\n"
     )
     alone = run("scope", "old.json", "--flows", "tokens.yaml", "--fail-on-drift")
     assert alone.returncode == 1 and "UNDECLARED_FLOW" in alone.stdout
