@@ -69,7 +69,8 @@ def put_blobs(conn: Connection, blobs: dict[str, tuple[str, bytes]]) -> int:
         part = keys[start : start + CHUNK]
         have.update(conn.scalars(select(s.blobs.c.hash).where(s.blobs.c.hash.in_(part))))
     # compressing only what is new keeps an unchanged run cheap
-    new = [(h, kind, data) for h, (kind, data) in blobs.items() if h not in have]
+    # in key order, so two writers storing the same new blobs never wait on each other in a cycle
+    new = sorted((h, kind, data) for h, (kind, data) in blobs.items() if h not in have)
     packed = pack_all([data for _, _, data in new])
     rows = [
         {"hash": h, "kind": kind, "data": blob}
