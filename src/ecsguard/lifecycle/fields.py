@@ -37,6 +37,7 @@ LIST_KEYS: dict[str, tuple[str, ...]] = {
     "IpPermissions": ("Rule",),  # rule sentences built by the diff's view of a group
     "IpPermissionsEgress": ("Rule",),
     "RolePolicyList": ("PolicyName",),
+    "Statement": ("Sid",),
 }
 GENERIC_KEYS: tuple[str, ...] = ("name", "Name", "key", "Key", "id", "Id", "Arn", "arn")
 
