@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 from datetime import datetime
 from ipaddress import ip_address, ip_network
 from typing import Any
 
+import orjson
 import pytest
 import yaml
 from collect_testlib import by, check_generation, services_of, tag_map
@@ -182,3 +184,17 @@ def test_every_eni_address_is_inside_its_subnet(docs: list[dict[str, Any]]) -> N
                 eni = enis[details["privateIPv4Address"]]
                 assert eni["NetworkInterfaceId"] == details["networkInterfaceId"]
                 assert details["privateDnsName"] == eni["PrivateDnsName"]
+
+
+def test_all_revisions_bundle_keeps_old_and_inactive_revisions() -> None:
+    doc = orjson.loads(
+        gzip.decompress(sample.data_path("snapshot-all-revisions.json.gz").read_bytes())
+    )
+    assert doc["revision_policy"] == "all" and doc["errors"] == []
+    revisions = {
+        (t["family"], t["revision"]): t["status"] for t in _region(doc)["ecs"]["taskDefinitions"]
+    }
+    assert revisions[("payment-api", 1)] == "ACTIVE"  # the one with DB_PASSWORD in plain env
+    assert revisions[("legacy-importer", 2)] == "INACTIVE"
+    assert revisions[("fraud-scoring", 1)] == "INACTIVE"  # deregistered in generation 2
+    assert doc["collected_at"] == sample.load_snapshot(3)["collected_at"]

@@ -2,7 +2,9 @@
 its card-data flows and a scope override file, plus the code that regenerates them in moto.
 
 ``snapshot_path()`` is the latest snapshot; ``snapshot_path(0)`` … ``snapshot_path(3)`` the
-history; ``data_path("dataflows.yaml")`` and ``data_path("scope.yaml")`` the declarations.
+history; ``data_path("snapshot-all-revisions.json.gz")`` the latest with every ACTIVE and
+INACTIVE task definition revision (``--all-revisions``); ``data_path("dataflows.yaml")`` and
+``data_path("scope.yaml")`` the declarations.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ FIRST_COLLECTION = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 CLI = "import sys; from ecsguard.cli import main; sys.exit(main())"
 
 
-def collect_snapshot(url: str, out: Path) -> int:
+def collect_snapshot(url: str, out: Path, *extra: str) -> int:
     """Run ``ecsguard collect`` against ``url``; returns its exit code."""
     env = {**os.environ, **TEST_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}
     env.pop("AWS_PROFILE", None)
@@ -43,6 +43,7 @@ def collect_snapshot(url: str, out: Path) -> int:
         "2",
         "-o",
         str(out),
+        *extra,
     ]
     return subprocess.run(command, env=env, check=False).returncode
 
@@ -71,9 +72,16 @@ def build_all(out_dir: Path = DATA) -> list[Path]:
             write_bundle(raw, target, generation)
             raw.unlink()
             written.append(target)
+        # The latest generation once more with every revision, for checks on old revisions.
+        raw = out_dir / ".all.json"
+        if collect_snapshot(str(url), raw, "--all-revisions") != 0:
+            raise SystemExit("collect --all-revisions failed")
+        every = out_dir / "snapshot-all-revisions.json.gz"
+        write_bundle(raw, every, len(GENERATIONS))
+        raw.unlink()
     latest = out_dir / "snapshot.json.gz"
     latest.write_bytes(written[-1].read_bytes())
-    return [*written, latest]
+    return [*written, latest, every]
 
 
 def main(argv: list[str] | None = None) -> None:
