@@ -324,6 +324,30 @@ def test_dns_lookup_through_the_resolver(agent: Agent) -> None:
     _checks_process(event["actor"]["process"], "python3", proc.pid)
     assert event["actor"]["process"]["cmd_line"].startswith(f"{PY} -c import socket")
     _checks_context(event, agent)
+    # The resolver's own packets are not reported a second time (the uprobe covers them).
+    assert not [
+        e for e in agent._read(agent.events_path)
+        if e["class_uid"] == 4003 and e["activity_id"] == 1 and e["query"]["hostname"] == name
+    ]  # fmt: skip
+    alert = agent.alert_for(event["metadata"]["uid"])
+    assert alert["rule_id"] == "ecsguard.network.miner_pool_dns"
+
+
+def test_dns_query_from_a_resolver_outside_libc(agent: Agent) -> None:
+    """A query sent straight to port 53 (as Go, musl or a container's own libc would)."""
+    name = "gulf.moneroocean.stream"
+    code = (
+        "import socket,struct\n"
+        f"labels = b''.join(bytes([len(p)]) + p.encode() for p in {name!r}.split('.'))\n"
+        "q = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0) + labels + b'\\0' + struct.pack('>HH', 1, 1)\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "s.sendto(q, ('127.0.0.1', 53))\n"
+    )
+    assert agent.run(PY, "-c", code).returncode == 0
+    event = agent.event(lambda e: e["class_uid"] == 4003 and e["query"]["hostname"] == name)
+    assert event["activity_id"] == 1 and event["dst_endpoint"] == {"ip": "127.0.0.1", "port": 53}
+    _checks_process(event["actor"]["process"], "python3")
+    _checks_context(event, agent)
     alert = agent.alert_for(event["metadata"]["uid"])
     assert alert["rule_id"] == "ecsguard.network.miner_pool_dns"
 

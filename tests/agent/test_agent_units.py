@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from ecsguard.agent.enrich import cgroup_container_id, split_image
-from ecsguard.agent.ocsf import EventBuilder, open_flag_names
+from ecsguard.agent.ocsf import EventBuilder, decode_qname, open_flag_names
 from ecsguard.agent.proctable import ProcessTable
 from ecsguard.agent.queue import BoundedQueue
 from ecsguard.agent.records import RecordParser
@@ -169,3 +169,23 @@ def test_split_image() -> None:
     assert split_image("registry:5000/app") == ("registry:5000/app", "latest")
     assert split_image("nginx@sha256:abc") == ("nginx", "sha256:abc")
     assert split_image(None) == (None, None)
+
+
+def test_dns_packet_query_with_a_31_byte_label() -> None:
+    label = "a" * 31  # its length byte is the record separator
+    raw = f"\x04pool\x1f{label}\x03com"
+    parser = RecordParser()
+    rec = parser.feed(line(f"Q\x1f5\x1f9\x1f9\x1f1\x1f0\x1f1\x1fgo-app\x1f10.0.0.2\x1f{raw}"))
+    assert rec is not None
+    event = EventBuilder(ProcessTable(proc_root="/nonexistent"), None, hostname="h").build(rec)
+    assert event is not None
+    assert (event["class_uid"], event["activity_id"]) == (4003, 1)
+    assert event["query"] == {"hostname": f"pool.{label}.com"}
+    assert event["dst_endpoint"] == {"ip": "10.0.0.2", "port": 53}
+    assert event["unmapped"]["syscall"] == "dns_query"
+
+
+def test_decode_qname() -> None:
+    assert decode_qname("\x03www\x07Example\x03com") == ("www.example.com", True)
+    assert decode_qname("\x03www\x07exa") == ("www", False)  # cut inside a label
+    assert decode_qname("") == ("", True)

@@ -22,7 +22,7 @@ from ecsguard.agent.proctable import ProcessTable, ProcInfo, join_argv
 from ecsguard.agent.records import Record
 from ecsguard.redact import redact_text
 
-__all__ = ["EventBuilder", "open_flag_names"]
+__all__ = ["EventBuilder", "decode_qname", "open_flag_names"]
 
 Event = dict[str, Any]
 _PROTO = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6", 132: "SCTP"}
@@ -50,6 +50,21 @@ def open_flag_names(flags: int) -> str:
     names = [("O_RDONLY", "O_WRONLY", "O_RDWR", "O_RDWR")[flags & 3]]
     names.extend(name for bit, name in _OPEN_FLAGS if flags & bit)
     return "|".join(names)
+
+
+def decode_qname(raw: str) -> tuple[str, bool]:
+    """Length-prefixed DNS labels -> (dotted name, complete); the kernel copy may be cut short."""
+    labels: list[str] = []
+    i = 0
+    while i < len(raw):
+        size = ord(raw[i])
+        if size == 0 or size > 63:
+            return ".".join(labels), size == 0
+        if i + 1 + size > len(raw):
+            return ".".join(labels), False
+        labels.append(raw[i + 1 : i + 1 + size].lower())
+        i += 1 + size
+    return ".".join(labels), len(raw) < _STRLEN - 1  # a full-length copy may have been cut
 
 
 def _is_ip(text: str) -> bool:
@@ -81,7 +96,7 @@ class EventBuilder:
         self._dns: OrderedDict[str, str] = OrderedDict()
         self._builders: dict[str, Callable[[Record], Event | None]] = {
             "X": self._exec, "O": self._open, "C": self._connect, "A": self._accept,
-            "L": self._listen, "D": self._dns_event, "P": self._ptrace, "F": self._memfd,
+            "L": self._listen, "D": self._dns_event, "Q": self._dns_packet, "P": self._ptrace, "F": self._memfd,
             "N": self._mount, "K": self._module, "U": self._setuid, "V": self._vm_write,
         }  # fmt: skip
 
@@ -305,6 +320,22 @@ class EventBuilder:
         event["rcode_id"], event["rcode"] = (0, "NoError") if ret == 0 else (3, "NXDomain")
         if ret != 0:
             event["unmapped"]["gai_error"] = ret
+        return event
+
+    def _dns_packet(self, rec: Record) -> Event | None:
+        """A DNS query seen leaving a UDP socket (resolvers the uprobe does not cover)."""
+        if len(rec.extra) < 2:
+            return None
+        name, complete = decode_qname(rec.extra[1])
+        if not name:
+            return None
+        event = self._base(rec, 4003, 1, "dns_query")
+        event["actor"] = self._actor(rec)
+        event["query"] = {"hostname": name}
+        event["dst_endpoint"] = {"ip": rec.extra[0], "port": 53}
+        event["connection_info"] = {"protocol_name": "UDP", "direction_id": 2}
+        if not complete:
+            event["unmapped"]["query_truncated"] = True
         return event
 
     def _ptrace(self, rec: Record) -> Event | None:

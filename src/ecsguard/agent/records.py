@@ -16,7 +16,7 @@ __all__ = ["Record", "RecordParser"]
 
 SEP = "\x1f"
 # Heads that carry the common prefix: nsecs pid tid ppid uid cgroup comm.
-HEADS = frozenset("XOCALDPFNKUV")
+HEADS = frozenset("XOCALDQPFNKUV")
 _PENDING_MAX = 4096  # per-thread parts waiting for a head; older ones are discarded
 
 
@@ -75,6 +75,10 @@ class RecordParser:
             if letter in HEADS and len(fields) >= 8:
                 tid = int(fields[3])
                 parts = self._parts.pop(tid, []) if letter in "XD" else []
+                extra = fields[8:]
+                if letter == "Q" and len(extra) > 2:
+                    # A DNS label 31 bytes long is a \x1f length byte: rejoin the name.
+                    extra = [extra[0], SEP.join(extra[1:])]
                 return Record(
                     letter,
                     int(fields[1]),
@@ -84,7 +88,7 @@ class RecordParser:
                     int(fields[5]),
                     int(fields[6]),
                     fields[7],
-                    fields[8:],
+                    extra,
                     parts,
                 )
             if letter in "YR" and len(fields) >= 2:
