@@ -184,3 +184,20 @@ def test_memory_state_is_bounded() -> None:
             build_event({"class_uid": 1001, "activity_id": 1, "file": {"path": f"/tmp/f{i}"}}, i)
         )
     assert len(engine.state.procs) <= 101 and len(engine.state.written) <= 101
+
+
+def test_secrets_in_command_lines_never_reach_alerts() -> None:
+    engine = load_engine(window_ms=0)
+    event = build_event(
+        {
+            "class_uid": 1007,
+            "actor": {"process": {"name": "sh"}},
+            "process": {
+                "name": "xmrig",
+                "cmd_line": "xmrig -o pool.minexmr.com:4444 --password=Hunter2Secret",
+            },
+        }
+    )
+    (alert,) = engine.process(event)
+    blob = orjson.dumps([alert.to_dict(), to_ocsf(alert), to_asff(alert)])
+    assert b"Hunter2Secret" not in blob and b"--password=***" in blob

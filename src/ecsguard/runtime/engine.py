@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import msgspec
 import orjson
 
+from ecsguard.redact import redact_text
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert, Detection
 from ecsguard.runtime.fields import accessor, helper_namespace
@@ -76,6 +77,11 @@ def _subject(e: dict[str, Any], cls: int) -> dict[str, Any]:
     return (
         _dict(e.get("process")) if cls == _PROCESS else _dict(_dict(e.get("actor")).get("process"))
     )
+
+
+def _redacted(value: Any) -> Any:
+    """Command lines and details reach outputs: never with a secret's value in them."""
+    return redact_text(value) if isinstance(value, str) else value
 
 
 def resource_of(e: dict[str, Any]) -> dict[str, Any]:
@@ -346,7 +352,7 @@ class Engine:
             ancestors = []
         process = {
             "name": subject.get("name"),
-            "cmdline": subject.get("cmd_line"),
+            "cmdline": _redacted(subject.get("cmd_line")),
             "pid": subject.get("pid"),
             "exe": _dict(subject.get("file")).get("path"),
             "ancestors": ancestors,
@@ -394,7 +400,7 @@ class Engine:
             finding_type=det.finding_type,
             severity=severity,
             title=det.title,
-            detail=det.detail,
+            detail=_redacted(det.detail),
             time_ms=time_ms,
             event_uids=[str(uid)] if uid is not None else [],
             resource=dict(resource),
