@@ -201,3 +201,15 @@ def test_secrets_in_command_lines_never_reach_alerts() -> None:
     (alert,) = engine.process(event)
     blob = orjson.dumps([alert.to_dict(), to_ocsf(alert), to_asff(alert)])
     assert b"Hunter2Secret" not in blob and b"--password=***" in blob
+
+
+def test_asff_validates_against_the_security_hub_api_model() -> None:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    model = botocore.session.get_session().get_service_model("securityhub")
+    shape = model.operation_model("BatchImportFindings").input_shape
+    engine = load_engine(window_ms=0)
+    (alert,) = engine.process(build_event(REVERSE))
+    report = ParamValidator().validate({"Findings": [to_asff(alert)]}, shape)
+    assert not report.has_errors(), report.generate_report()
