@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,3 +67,20 @@ def test_known_shapes() -> None:
         body = msgspec.to_builtins(record)
         assert fast_scrub(body) == scrub(body)
         assert scrub_owned(msgspec.to_builtins(record)) == scrub(body)
+
+
+def test_shortcut_only_for_the_validated_redactor(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecsguard.store import redaction
+
+    assert redaction.fingerprint() == redaction.VALIDATED, (
+        "ecsguard.redact changed: check that store/redaction.py still mirrors it, run "
+        "tests/store/test_redaction.py, then set VALIDATED to redaction.fingerprint()"
+    )
+    assert redaction.FAST
+    odd = {"name": 1, "value": "AKIAIOSFODNN7EXAMPLE"}  # redact.scrub raises on this name
+    assert fast_scrub(odd) == {"name": 1, "value": "***"}
+    monkeypatch.setattr(redaction, "FAST", False)  # as after an unvalidated redact change
+    with pytest.raises(TypeError):
+        fast_scrub(odd)  # the redactor itself answered
+    with pytest.raises(TypeError):
+        scrub_owned(dict(odd))

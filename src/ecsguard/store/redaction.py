@@ -2,16 +2,51 @@
 
 Which strings can change under ``scrub`` is decided by one combined search over the redact
 module's own patterns plus its high-entropy test; only those strings take the full path.
-Tests hold this equal to ``scrub`` on real and random documents.
+Tests hold this equal to ``scrub`` on real and random documents. The shortcut is only taken
+while ``ecsguard.redact`` is the version those tests validated (``VALIDATED``); after any
+change there, every call goes to ``redact.scrub`` itself until the tests are re-run and the
+fingerprint updated, so a new detection rule can never be skipped here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
 from functools import lru_cache
 from typing import Any
 
 from ecsguard import redact
+
+# sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
+VALIDATED = "92463f02695ea42af47804074d52a61a97072b8346bc58ecc97586daf9c67d44"
+_MIRRORED = (
+    "secret_name",
+    "secret_kind",
+    "high_entropy",
+    "entropy",
+    "redact_text",
+    "redact_pair",
+    "scrub",
+)
+
+
+def fingerprint() -> str:
+    """What this module's equivalence with ``redact.scrub`` depends on, hashed."""
+    parts = [inspect.getsource(getattr(redact, name)) for name in _MIRRORED]
+    for attr in ("VALUE_PATTERNS", "_ASSIGNMENT", "_SECRET_NAME", "_NOT_SECRET_NAME", "MASK"):
+        parts.append(repr(getattr(redact, attr, None)))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _validated() -> bool:
+    try:
+        return fingerprint() == VALIDATED
+    except (OSError, TypeError):  # no source to read: do not guess
+        return False
+
+
+FAST = _validated()
 
 # Lookaround groups are dropped for the filter: without them a pattern matches more, never less.
 _LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.|\[[^\]]*\])*\)")
@@ -85,11 +120,17 @@ def _pair(name: Any, value: Any) -> Any:
 
 def fast_scrub(obj: Any) -> Any:
     """Same result as ``ecsguard.redact.scrub(obj)``, with one dict pass per level."""
+    if not FAST:
+        return redact.scrub(obj)
+    return _fast(obj)
+
+
+def _fast(obj: Any) -> Any:
     kind = type(obj)
     if kind is dict:
         if "value" in obj and ("name" in obj or "Name" in obj) and len(obj) <= 3:
             name = obj.get("name", obj.get("Name"))
-            return {k: (_pair(name, v) if k == "value" else fast_scrub(v)) for k, v in obj.items()}
+            return {k: (_pair(name, v) if k == "value" else _fast(v)) for k, v in obj.items()}
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             vkind = type(value)
@@ -100,18 +141,18 @@ def fast_scrub(obj: Any) -> Any:
                 else:
                     out[key] = _pair(key if type(key) is str else str(key), value)
             elif vkind is dict or vkind is list or vkind is tuple:
-                out[key] = fast_scrub(value)
+                out[key] = _fast(value)
             elif isinstance(value, str | dict | list | tuple):  # subclasses: the slow path
-                out[key] = _pair(str(key), value) if isinstance(value, str) else fast_scrub(value)
+                out[key] = _pair(str(key), value) if isinstance(value, str) else _fast(value)
             else:
                 out[key] = value
         return out
     if kind is list or kind is tuple:
-        return [fast_scrub(v) if type(v) is not str else scrub_string(v) for v in obj]
+        return [_fast(v) if type(v) is not str else scrub_string(v) for v in obj]
     if kind is str:
         return scrub_string(obj)
     if isinstance(obj, dict | list | tuple | str):
-        return fast_scrub(
+        return _fast(
             dict(obj)
             if isinstance(obj, dict)
             else list(obj)
@@ -124,10 +165,16 @@ def fast_scrub(obj: Any) -> Any:
 def scrub_owned(obj: Any) -> Any:
     """``fast_scrub`` for a value nobody else holds (fresh ``to_builtins`` output): masks in
     place instead of copying every dict and list, which is most of the cost on big runs."""
+    if not FAST:
+        return redact.scrub(obj)
+    return _owned(obj)
+
+
+def _owned(obj: Any) -> Any:
     kind = type(obj)
     if kind is dict:
         if "value" in obj and ("name" in obj or "Name" in obj) and len(obj) <= 3:
-            return fast_scrub(obj)
+            return _fast(obj)
         for key, value in obj.items():
             vkind = type(value)
             if vkind is str:
@@ -136,11 +183,11 @@ def scrub_owned(obj: Any) -> Any:
                 if new is not value:
                     obj[key] = new
             elif vkind is dict or vkind is list:
-                obj[key] = scrub_owned(value)  # a name/value pair comes back as a new dict
+                obj[key] = _owned(value)  # a name/value pair comes back as a new dict
             elif (
                 vkind is not int and vkind is not float and vkind is not bool and value is not None
             ):
-                obj[key] = fast_scrub(value)
+                obj[key] = _fast(value)
         return obj
     if kind is list:
         for index, value in enumerate(obj):
@@ -150,10 +197,10 @@ def scrub_owned(obj: Any) -> Any:
                 if new is not value:
                     obj[index] = new
             elif vkind is dict or vkind is list:
-                obj[index] = scrub_owned(value)
+                obj[index] = _owned(value)
             elif (
                 vkind is not int and vkind is not float and vkind is not bool and value is not None
             ):
-                obj[index] = fast_scrub(value)
+                obj[index] = _fast(value)
         return obj
-    return fast_scrub(obj)
+    return _fast(obj)
