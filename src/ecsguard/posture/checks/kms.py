@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ecsguard.model.services import KmsKey
 from ecsguard.posture.context import Context
-from ecsguard.posture.outcome import Outcomes, fail, passed, undetermined, unknown_at
+from ecsguard.posture.outcome import Outcomes, error, fail, passed, undetermined, unknown_at
 from ecsguard.posture.registry import Predicate
 
 
@@ -20,6 +20,10 @@ def key_rotation(key: KmsKey, ctx: Context) -> Outcomes:
         return None  # rotation only exists for symmetric keys with KMS key material
     if key.unknown and unknown_at(key.unknown, "KeyRotationEnabled"):
         return [undetermined("KeyRotationEnabled")]
+    snapshot = key.origin is None or getattr(key.origin, "kind", "snapshot") == "snapshot"
+    if key.key_rotation_enabled is None and snapshot:
+        # the collector adds KeyRotationEnabled from GetKeyRotationStatus; absent = not read
+        return [error("KeyRotationEnabled", "rotation status was not collected for this key")]
     if key.key_rotation_enabled:
         return [passed("KeyRotationEnabled", True)]
     return [fail("KeyRotationEnabled", key.key_rotation_enabled, "automatic rotation is off")]
