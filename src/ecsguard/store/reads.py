@@ -97,12 +97,20 @@ class ManifestCache:
 
     def get(self, conn: Connection, keys: Iterable[str]) -> dict[str, list[list[Any]]]:
         keys = list(keys)
-        missing = [k for k in keys if k not in self._items]
+        # Safe to share between threads (a dashboard): reads never index after a check.
+        found: dict[str, list[list[Any]]] = {}
+        for key in keys:
+            value = self._items.get(key)
+            if value is not None:
+                found[key] = value
+        missing = [k for k in keys if k not in found]
         if missing:
-            if len(self._items) + len(missing) > self._size:
-                self._items.clear()
-            self._items.update(fetch_blobs(conn, missing))
-        return {k: self._items[k] for k in keys if k in self._items}
+            fetched = fetch_blobs(conn, missing)
+            if len(self._items) + len(fetched) > self._size:
+                self._items = {}
+            self._items.update(fetched)
+            found.update(fetched)
+        return found
 
 
 def inventory_at(conn: Connection, run: RunInfo, cache: ManifestCache) -> Inventory:
