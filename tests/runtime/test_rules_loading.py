@@ -151,3 +151,16 @@ def test_quoted_list_items_and_falco_field_forms(tmp_path: Path) -> None:
     )
     assert [a.detail for a in hit] == ["sh <NA>"]
     assert engine.process(_exec("(systemd)", "x")) == []  # fd.num=-1 never holds for a process
+
+
+def test_bare_words_with_brackets_and_spacing_forms(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "- macro: entry\n  condition: (not proc.pname exists or proc.pname in (runc:[0:PARENT], runc:[1:CHILD], runc))\n"
+        '- rule: Shell at entry\n  desc: d\n  condition: >\n    evt.type=execve and entry and proc.cmdline= "sh -s unix:cmd"\n'
+        '    and not proc.pname in ("puma reactor", google_oslogin_)\n  output: x\n  priority: NOTICE\n'
+    )
+    engine = load_engine([rules], include_default=False, window_ms=0)
+    assert engine.problems == []
+    assert engine.process(_exec("sh", "sh -s unix:cmd", parent="runc:[1:CHILD]"))
+    assert not engine.process(_exec("sh", "sh -s unix:cmd", parent="java"))
