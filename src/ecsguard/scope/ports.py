@@ -87,6 +87,12 @@ def intersect(a: PortSet, b: PortSet) -> PortSet:
 
 def subtract(a: PortSet, b: PortSet) -> PortSet:
     out: PortSet = {}
+    if "*" in a:
+        # "every other protocol" minus a named one: name it, so that "*" no longer covers it
+        for key in b:
+            if key.startswith("p") and key not in a:
+                rest = subtract({key: a["*"]}, {key: b[key]})
+                out[key] = rest.get(key, ())
     for key, ivs in a.items():
         rest = list(ivs)
         for blo, bhi in _pick(b, key):
@@ -134,11 +140,11 @@ def label(ps: PortSet) -> str:
     """``tcp/443,tcp/8000-8100`` or ``all``; stable order for diffs."""
     if not ps:
         return ""
-    if all(ps.get(k) == FULL for k in ALL):
+    if all(ps.get(k) == FULL for k in ALL) and all(ps.values()):
         return "all"
     parts: list[str] = []
     for key in sorted(ps):
-        for lo, hi in ps[key]:
+        for lo, hi in ps[key]:  # an empty entry only masks "*" and prints nothing
             if (lo, hi) == (0, 65535):
                 parts.append(f"{key}/*")
             elif lo == hi:
