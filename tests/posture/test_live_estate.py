@@ -231,3 +231,41 @@ def test_task_sets_judged_each(judged: dict[tuple[str, str], Any]) -> None:
 def test_kms_rotation(judged: dict[tuple[str, str], Any]) -> None:
     statuses = sorted(f.status for (_, cid), f in judged.items() if cid == "kms.key.rotation")
     assert statuses == ["fail", "pass"]
+
+
+def test_scan_live(judged: dict[tuple[str, str], Any], moto_url: str, tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "live.json"
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ecsguard",
+            "scan",
+            "--live",
+            "--endpoint-url",
+            moto_url,
+            "--regions",
+            "us-east-1",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--check",
+            "ecs.service.no_public_ip",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["inputs"] == ["live"]
+    failing = {r["resource"]["name"] for r in doc["results"] if r["status"] == "fail"}
+    assert failing == {"public"}
