@@ -91,8 +91,8 @@ def subtract(a: PortSet, b: PortSet) -> PortSet:
         # "every other protocol" minus a named one: name it, so that "*" no longer covers it
         for key in b:
             if key.startswith("p") and key not in a:
-                rest = subtract({key: a["*"]}, {key: b[key]})
-                out[key] = rest.get(key, ())
+                masked = subtract({key: a["*"]}, {key: b[key]})
+                out[key] = masked.get(key, ())
     for key, ivs in a.items():
         rest = list(ivs)
         for blo, bhi in _pick(b, key):
