@@ -164,3 +164,49 @@ def test_bare_words_with_brackets_and_spacing_forms(tmp_path: Path) -> None:
     assert engine.problems == []
     assert engine.process(_exec("sh", "sh -s unix:cmd", parent="runc:[1:CHILD]"))
     assert not engine.process(_exec("sh", "sh -s unix:cmd", parent="java"))
+
+
+def test_falco_drift_ptrace_and_outbound_forms_run_on_our_events(tmp_path: Path) -> None:
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "- list: rfc_1918_addresses\n  items: ['\"10.0.0.0/8\"', '\"172.16.0.0/12\"', '\"192.168.0.0/16\"']\n"
+        "- macro: outbound\n  condition: >\n    (((evt.type = connect and evt.dir=<)) and (fd.typechar = 4 or fd.typechar = 6) and\n"
+        '     (fd.ip != "0.0.0.0" and fd.net != "127.0.0.0/8" and not fd.snet in (rfc_1918_addresses)))\n'
+        "- rule: Drop and execute\n  desc: d\n  condition: evt.type = execve and container and proc.is_exe_upper_layer=true\n"
+        "  output: x\n  priority: CRITICAL\n"
+        "- rule: Ptrace attach\n  desc: d\n  condition: evt.type=ptrace and evt.dir=> and evt.arg.request contains PTRACE_ATTACH\n"
+        "  output: x\n  priority: WARNING\n"
+        "- rule: Out\n  desc: d\n  condition: outbound and fd.sport = 443\n  output: x\n  priority: NOTICE\n"
+        "- macro: container\n  condition: (container.id != host)\n"
+    )
+    engine = load_engine([rules], include_default=False, window_ms=0)
+    assert engine.problems == [] and engine.program.warnings == []
+    write = build_event({"class_uid": 1001, "activity_id": 1, "file": {"path": "/tmp/d"}})
+    drop = build_event({"class_uid": 1007, "process": {"name": "d", "file": {"path": "/tmp/d"}}}, 1)
+    ptrace = build_event(
+        {
+            "class_uid": 1007,
+            "activity_id": 4,
+            "process": {"name": "i"},
+            "unmapped": {"syscall": "ptrace", "ptrace_request": "PTRACE_ATTACH"},
+        },
+        2,
+    )
+    out = build_event(
+        {
+            "class_uid": 4001,
+            "dst_endpoint": {"ip": "198.51.100.1", "port": 443},
+            "connection_info": {"direction_id": 2},
+        },
+        3,
+    )
+    inside = build_event(
+        {
+            "class_uid": 4001,
+            "dst_endpoint": {"ip": "10.0.0.9", "port": 443},
+            "connection_info": {"direction_id": 2},
+        },
+        4,
+    )
+    titles = [a.title for ev in (write, drop, ptrace, out, inside) for a in engine.process(ev)]
+    assert titles == ["Drop and execute", "Ptrace attach", "Out"]

@@ -20,7 +20,18 @@ from ecsguard.runtime.language import And, Check, Const, FieldRef, MacroRef, Nod
 __all__ = ["Atom", "CompileError", "Constants", "UnknownField", "fold", "gate_atoms", "generate"]
 
 NET_FIELDS = frozenset(
-    {"fd.sip", "fd.cip", "fd.rip", "fd.lip", "fd.snet", "fd.rnet", "fd.net", "fd.cnet", "fd.lnet"}
+    {
+        "fd.sip",
+        "fd.cip",
+        "fd.rip",
+        "fd.lip",
+        "fd.ip",
+        "fd.snet",
+        "fd.rnet",
+        "fd.net",
+        "fd.cnet",
+        "fd.lnet",
+    }
 )
 _LOWER_OPS = {
     "icontains": "contains",
@@ -92,6 +103,9 @@ def _fold_check(node: Check, cls: int) -> Node:
         raise UnknownField(node.value.name)
     if accessor(name, cls) is None:
         return _false()
+    if name == "evt.dir" and node.op in ("=", "!=") and node.value in ("<", ">"):
+        # Events are completed syscalls: they stand for both Falco directions.
+        return _true() if node.op == "=" else _false()
     if name == "evt.type" and not node.field.transforms:
         possible = POSSIBLE_TYPES[cls]
         if node.op == "=" and isinstance(node.value, str) and node.value not in possible:

@@ -256,6 +256,8 @@ FIELDS: dict[str, FieldSpec] = {
     "proc.exe_written": FieldSpec("bool", {PROCESS: "_ST.exe_written(e)"}),
     "proc.exe_writer": FieldSpec("str", {PROCESS: "_ST.exe_writer(e)"}),
     "fd.is_written": FieldSpec("bool", {FILE: "_ST.file_written(e)"}),
+    # Falco's overlayfs drift flag; here: the executable was written at runtime in this container
+    "proc.is_exe_upper_layer": FieldSpec("bool", {PROCESS: "_ST.exe_written(e)"}),
     # user
     "user.uid": FieldSpec("int", _wrap("_int", _proc(("user", "uid")))),
     "user.name": FieldSpec("str", _proc(("user", "name"))),
@@ -292,6 +294,7 @@ FIELDS: dict[str, FieldSpec] = {
         "str", {NETWORK: f"str({path_expr(('connection_info', 'protocol_name'))} or '').lower()"}
     ),
     "fd.snet": FieldSpec("str", {NETWORK: _server("ip")}),
+    "fd.ip": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "fd.rnet": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "fd.net": FieldSpec("str", {NETWORK: "_ep(e, 'remote', 'ip')"}),
     "net.direction": FieldSpec(
