@@ -60,9 +60,10 @@ def test_allow_list_wins() -> None:
         ("SECRET_ARN", False),
         ("LOG_LEVEL", False),
         (None, False),
+        (1, False),
     ],
 )
-def test_secret_names(name: str | None, expected: bool) -> None:
+def test_secret_names(name: object, expected: bool) -> None:
     assert secret_name(name) is expected
 
 
@@ -91,3 +92,7 @@ def test_scrub_masks_pairs_by_name_and_value_and_keeps_names() -> None:
     assert out["options"] == {"awslogs-group": "/ecs/web", "splunk-token": MASK}
     assert "letmein" not in out["command"][2]
     assert doc["environment"][0]["value"] == "hunter2"  # input untouched
+
+
+def test_scrub_tolerates_non_string_names() -> None:
+    assert scrub({"name": 1, "value": "AKIAIOSFODNN7EXAMPLE"}) == {"name": 1, "value": MASK}

@@ -53,9 +53,9 @@ _ASSIGNMENT = re.compile(
 )
 
 
-def secret_name(name: str | None) -> bool:
+def secret_name(name: object) -> bool:
     """True when a variable name says it holds a secret (``DB_PASSWORD``, ``apiKey``)."""
-    if not name:
+    if not name or not isinstance(name, str):
         return False
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
 

@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "92463f02695ea42af47804074d52a61a97072b8346bc58ecc97586daf9c67d44"
+VALIDATED = "3d414cdb2dc01b5f197ce2703a93e900959713385e424d2ea5e9d88c4bc1dcd0"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
