@@ -7,26 +7,6 @@ from typing import Any
 
 from ecsguard.sample.estate_base import ACCOUNT, FAKE_SECRET, REGION, Estate
 
-TRUST_ECS_TASKS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-TRUST_EC2 = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 AWS_POLICY = "arn:aws:iam::aws:policy/"
 
 # repository -> (tag mutability, scan on push, KMS alias or None, lifecycle, public policy)
@@ -136,147 +116,135 @@ def build_data_stores(estate: Estate) -> None:
     _buckets(estate)
 
 
+# bucket -> (tags, public access blocked, KMS alias for default encryption or None)
+BUCKETS: dict[str, tuple[dict[str, str], bool, str | None]] = {
+    "audit-logs": ({"pci:chd": "none", "data-classification": "internal"}, True, "platform-logs"),
+    "card-settlement-exports": (
+        {"pci:chd": "store", "data-classification": "chd"},
+        True,
+        "payments",
+    ),
+    "storefront-assets": ({"data-classification": "public"}, False, None),
+}
+BLOCK_ALL = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+
 def _buckets(estate: Estate) -> None:
     s3 = estate.c("s3")
-    for name, tags, protected, key in (
-        (
-            "audit-logs",
-            {"pci:chd": "none", "data-classification": "internal"},
-            True,
-            "platform-logs",
-        ),
-        (
-            "card-settlement-exports",
-            {"pci:chd": "store", "data-classification": "chd"},
-            True,
-            "payments",
-        ),
-        ("storefront-assets", {"data-classification": "public"}, False, None),
-    ):
+    for name, (tags, protected, key) in BUCKETS.items():
         s3.create_bucket(Bucket=name)
-        s3.put_bucket_tagging(
-            Bucket=name, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
-        )
+        tag_set = [{"Key": k, "Value": v} for k, v in tags.items()]
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_set})
         if protected:
-            s3.put_public_access_block(
-                Bucket=name,
-                PublicAccessBlockConfiguration={
-                    "BlockPublicAcls": True,
-                    "IgnorePublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "RestrictPublicBuckets": True,
-                },
-            )
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BLOCK_ALL)
         if key:
+            default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": estate.ids[f"kms:{key}"]}
+            rules = [{"ApplyServerSideEncryptionByDefault": default}]
             s3.put_bucket_encryption(
-                Bucket=name,
-                ServerSideEncryptionConfiguration={
-                    "Rules": [
-                        {
-                            "ApplyServerSideEncryptionByDefault": {
-                                "SSEAlgorithm": "aws:kms",
-                                "KMSMasterKeyID": estate.ids[f"kms:{key}"],
-                            }
-                        }
-                    ]
-                },
+                Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules}
             )
-    public_read = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": "arn:aws:s3:::storefront-assets/*",
-            }
-        ],
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::storefront-assets/*",
     }
+    public_read = {"Version": "2012-10-17", "Statement": [statement]}
     s3.put_bucket_policy(Bucket="storefront-assets", Policy=json.dumps(public_read))
 
 
-def _inline(actions: list[str], resources: list[str]) -> str:
-    return json.dumps(
+SECRETS = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
+# role -> (trusted service, AWS-managed policies, inline policies {name: [(actions, resources)]});
+# "kms:payments" is a placeholder for that key's ARN.
+ROLES: dict[str, tuple[str, list[str], dict[str, tuple[list[str], list[str]]]]] = {
+    "ecsTaskExecutionRole": (
+        "ecs-tasks",
+        ["service-role/AmazonECSTaskExecutionRolePolicy"],
         {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}],
-        }
-    )
+            "read-secrets": (
+                ["secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
+                [SECRETS + "*", "*"],
+            )
+        },
+    ),
+    # shared by payment-api (CDE) and cart (not CDE)
+    "app-task-role": (
+        "ecs-tasks",
+        [],
+        {
+            "app": (
+                ["sqs:SendMessage", "secretsmanager:GetSecretValue", "kms:Decrypt"],
+                [
+                    f"arn:aws:sqs:{REGION}:{ACCOUNT}:payment-events",
+                    SECRETS + "payments/*",
+                    "kms:payments",
+                ],
+            )
+        },
+    ),
+    "tokenizer-task-role": (
+        "ecs-tasks",
+        [],
+        {
+            "vault": (
+                ["secretsmanager:GetSecretValue", "kms:Decrypt", "kms:Encrypt"],
+                [SECRETS + "payments/tokenizer-master*", "kms:payments"],
+            )
+        },
+    ),
+    "card-batch-task-role": (
+        "ecs-tasks",
+        [],
+        {
+            "exports": (
+                ["s3:PutObject", "elasticfilesystem:ClientWrite"],
+                ["arn:aws:s3:::card-settlement-exports/*", "*"],
+            )
+        },
+    ),
+    "storefront-task-role": ("ecs-tasks", ["AmazonS3ReadOnlyAccess"], {}),
+    "ci-runner-role": ("ecs-tasks", ["AdministratorAccess"], {}),
+    "platform-task-role": (
+        "ecs-tasks",
+        [],
+        {"logs": (["logs:CreateLogStream", "logs:PutLogEvents", "s3:PutObject"], ["*"])},
+    ),
+    "bastion-role": ("ecs-tasks", ["AmazonSSMManagedInstanceCore"], {}),
+    "ecsInstanceRole": ("ec2", ["service-role/AmazonEC2ContainerServiceforEC2Role"], {}),
+}
+
+
+def _trust(service: str) -> str:
+    principal = {"Service": f"{service}.amazonaws.com"}
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _document(estate: Estate, actions: list[str], resources: list[str]) -> str:
+    resolved = [estate.ids.get(r, r) if r.startswith("kms:") else r for r in resources]
+    statement = {"Effect": "Allow", "Action": actions, "Resource": resolved}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def build_roles(estate: Estate) -> None:
     """Task roles (one shared by a CDE and a non-CDE service), execution role, host role."""
-    iam, ids = estate.c("iam"), estate.ids
-    secrets = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:"
-    roles: dict[str, tuple[dict[str, Any], list[str], dict[str, str]]] = {
-        "ecsTaskExecutionRole": (
-            TRUST_ECS_TASKS,
-            [AWS_POLICY + "service-role/AmazonECSTaskExecutionRolePolicy"],
-            {
-                "read-secrets": _inline(
-                    ["secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
-                    [secrets + "*", "*"],
-                )
-            },
-        ),
-        "app-task-role": (
-            TRUST_ECS_TASKS,
-            [],
-            {
-                "app": _inline(
-                    ["sqs:SendMessage", "secretsmanager:GetSecretValue", "kms:Decrypt"],
-                    [
-                        f"arn:aws:sqs:{REGION}:{ACCOUNT}:payment-events",
-                        secrets + "payments/*",
-                        ids["kms:payments"],
-                    ],
-                )
-            },
-        ),
-        "tokenizer-task-role": (
-            TRUST_ECS_TASKS,
-            [],
-            {
-                "vault": _inline(
-                    ["secretsmanager:GetSecretValue", "kms:Decrypt", "kms:Encrypt"],
-                    [secrets + "payments/tokenizer-master*", ids["kms:payments"]],
-                )
-            },
-        ),
-        "card-batch-task-role": (
-            TRUST_ECS_TASKS,
-            [],
-            {
-                "exports": _inline(
-                    ["s3:PutObject", "elasticfilesystem:ClientWrite"],
-                    ["arn:aws:s3:::card-settlement-exports/*", "*"],
-                )
-            },
-        ),
-        "storefront-task-role": (TRUST_ECS_TASKS, [AWS_POLICY + "AmazonS3ReadOnlyAccess"], {}),
-        "ci-runner-role": (TRUST_ECS_TASKS, [AWS_POLICY + "AdministratorAccess"], {}),
-        "platform-task-role": (
-            TRUST_ECS_TASKS,
-            [],
-            {"logs": _inline(["logs:CreateLogStream", "logs:PutLogEvents", "s3:PutObject"], ["*"])},
-        ),
-        "bastion-role": (TRUST_ECS_TASKS, [AWS_POLICY + "AmazonSSMManagedInstanceCore"], {}),
-        "ecsInstanceRole": (
-            TRUST_EC2,
-            [AWS_POLICY + "service-role/AmazonEC2ContainerServiceforEC2Role"],
-            {},
-        ),
-    }
-    for name, (trust, managed, inline) in roles.items():
+    iam = estate.c("iam")
+    for name, (service, managed, inline) in ROLES.items():
         role = iam.create_role(
             RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(trust),
+            AssumeRolePolicyDocument=_trust(service),
             Tags=[{"Key": "managed-by", "Value": "ecsguard-sample"}],
         )
-        ids[f"role:{name}"] = role["Role"]["Arn"]
-        for arn in managed:
-            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
-        for policy_name, document in inline.items():
+        estate.ids[f"role:{name}"] = role["Role"]["Arn"]
+        for policy in managed:
+            iam.attach_role_policy(RoleName=name, PolicyArn=AWS_POLICY + policy)
+        for policy_name, (actions, resources) in inline.items():
+            document = _document(estate, actions, resources)
             iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=document)
     iam.create_instance_profile(InstanceProfileName="ecsInstanceProfile")
     iam.add_role_to_instance_profile(
