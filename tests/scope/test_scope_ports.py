@@ -18,7 +18,7 @@ def _set(rules: list[tuple[str, int, int]]) -> P.PortSet:
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     st.lists(RULE, max_size=4),
     st.lists(RULE, max_size=4),

@@ -48,9 +48,12 @@ def union(a: PortSet, b: PortSet) -> PortSet:
         return dict(b)
     if not b:
         return dict(a)
-    out = dict(a)
-    for key, ivs in b.items():
-        out[key] = merge([*out.get(key, ()), *ivs]) if key in out else ivs
+    out: PortSet = {}
+    masks = "*" in a or "*" in b
+    for key in set(a) | set(b):
+        ivs = merge([*_pick(a, key), *_pick(b, key)])
+        if ivs or (masks and key.startswith("p")):
+            out[key] = ivs
     return out
 
 
@@ -106,8 +109,8 @@ def subtract(a: PortSet, b: PortSet) -> PortSet:
                 if hi > bhi:
                     nxt.append((bhi + 1, hi))
             rest = nxt
-        if rest:
-            out[key] = tuple(rest)
+        if rest or (key.startswith("p") and "*" in a):
+            out[key] = tuple(rest)  # an empty pN entry keeps "*" from covering it
     return out
 
 
