@@ -85,14 +85,15 @@ class BpftraceCapture:
         skip: frozenset[str] = frozenset(),
         hostname: str | None = None,
         start_timeout: float = 90.0,
-        ring_pages: int = 1024,
+        ring_pages: int | None = None,
         libc: str | None = None,
     ) -> None:
         self.libc = libc
         self.bpftrace = bpftrace
         self.skip = skip
         self.start_timeout = start_timeout
-        self.ring_pages = ring_pages
+        # Per-CPU ring buffers: 4 MiB each on small hosts, 32 MiB in total on large ones.
+        self.ring_pages = ring_pages or min(1024, max(64, 8192 // (os.cpu_count() or 1)))
         self.queue: BoundedQueue[bytes] = BoundedQueue(queue_capacity)
         self.parser = RecordParser()
         offset = time.time_ns() - time.monotonic_ns()
