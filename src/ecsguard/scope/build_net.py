@@ -42,7 +42,9 @@ class NetBuilder:
         self._instances()
         self._workloads()
         self._load_balancers()
-        self._stores()
+        self._rds()
+        self._data_stores()
+        self._supporting_records()
         self._endpoints()
 
     def _hosts(self) -> None:
@@ -173,7 +175,7 @@ class NetBuilder:
                     found.id, wid, "forwards", ports=f"tcp/{found.port}" if found.port else ""
                 )
 
-    def _stores(self) -> None:
+    def _rds(self) -> None:
         for db in self.inv.rds_instances:
             comp = self.sg.add(
                 Component(db.id, "data_store", db.name, db.region), db.db_instance_identifier
@@ -191,6 +193,8 @@ class NetBuilder:
             self.ecsb.declare(comp, [(comp.kind, tag_map(db.tag_list))])
             if db.kms_key_id:
                 self.sg.link(db.id, self.ecsb._ref("kms_keys", db.kms_key_id, "key"), "uses_key")
+
+    def _data_stores(self) -> None:
         for q in self.inv.sqs_queues:
             comp = self.sg.add(Component(q.id, "queue", q.name, q.region), q.queue_url)
             self.ecsb.declare(comp, [(comp.kind, q.tags)])
@@ -211,6 +215,8 @@ class NetBuilder:
                         (mt.ip_address,) if mt.ip_address else (),
                     ).index
                 )
+
+    def _supporting_records(self) -> None:
         for lg in self.inv.log_groups:
             comp = self.sg.add(Component(lg.id, "log_group", lg.name, lg.region), lg.log_group_name)
             self.ecsb.declare(comp, [(comp.kind, lg.tags)])

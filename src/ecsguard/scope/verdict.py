@@ -29,34 +29,7 @@ def finish(cl: Classifier, ecsb: EcsBuilder) -> dict[str, str]:
             continue
         _settle(cl, comp)
         cats[cid] = category_of(cl.reasons[cid])
-    hop_targets = {
-        c
-        for y, cat in cats.items()
-        if cat in IN_SCOPE_SUPPORT
-        and not _forwards(sg.components[y])
-        and sg.components[y].kind != "vpc_endpoint"  # AWS service endpoints: noise (§2.6 A1)
-        for c in sg.components[y].classes
-    }
-    for cid, cat in list(cats.items()):
-        if cat != "out-of-scope" or not sg.components[cid].classes:
-            continue
-        if not cl.view.first_out(cid, hop_targets):
-            continue
-        for y in cl.sg.out(cid, "can_reach"):
-            if cats.get(y) in IN_SCOPE_SUPPORT and sg.components[y].classes & hop_targets:
-                ev = tuple((sg.edge(cid, y, "can_reach") or {}).get("evidence", []))
-                cl.add(
-                    cid,
-                    Reason(
-                        "A1",
-                        "second-hop",
-                        f"can reach {sg.components[y].name} ({cats[y]}), which is not a forwarder: second hop, attention only; justify per the scoping guidance",
-                        (cid, y),
-                        ev,
-                    ),
-                )
-                sg.components[cid].flags.add("attention")
-                break
+    _attention(cl, cats)
     for cid, sources in inherited.items():
         comp = sg.components[cid]
         best = max(sources, key=lambda s: (RANK[cats.get(s, "out-of-scope")], s))
@@ -195,3 +168,37 @@ def _justification(cl: Classifier, comp: Component) -> str:
     else:
         parts.append("not used by, attached to or administering any CDE component")
     return "; ".join(parts)
+
+
+def _attention(cl: Classifier, cats: dict[str, str]) -> None:
+    """A1: an out-of-scope component that reaches a connected-to/security-impacting one that
+    does not forward (a second hop): attention, not scope."""
+    sg = cl.sg
+    hop_targets = {
+        c
+        for y, cat in cats.items()
+        if cat in IN_SCOPE_SUPPORT
+        and not _forwards(sg.components[y])
+        and sg.components[y].kind != "vpc_endpoint"  # AWS service endpoints: noise (§2.6 A1)
+        for c in sg.components[y].classes
+    }
+    for cid, cat in list(cats.items()):
+        if cat != "out-of-scope" or not sg.components[cid].classes:
+            continue
+        if not cl.view.first_out(cid, hop_targets):
+            continue
+        for y in cl.sg.out(cid, "can_reach"):
+            if cats.get(y) in IN_SCOPE_SUPPORT and sg.components[y].classes & hop_targets:
+                ev = tuple((sg.edge(cid, y, "can_reach") or {}).get("evidence", []))
+                cl.add(
+                    cid,
+                    Reason(
+                        "A1",
+                        "second-hop",
+                        f"can reach {sg.components[y].name} ({cats[y]}), which is not a forwarder: second hop, attention only; justify per the scoping guidance",
+                        (cid, y),
+                        ev,
+                    ),
+                )
+                sg.components[cid].flags.add("attention")
+                break
