@@ -140,12 +140,58 @@ def scan(
 ) -> None:
     """Judge ECS posture: every check over every resource of the INPUTs (snapshot, CloudFormation,
     Terraform plan, task definition) or of a live account."""
+    if cde_only and not scope_path:
+        raise UsageError("--cde-only needs --scope SCOPE.json")
+    # a batch run of many small acyclic objects: refcounting frees them, the cyclic GC only
+    # costs time (restored afterwards for callers that run the CLI in-process)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        code = _scan(
+            inputs,
+            live,
+            regions,
+            profile,
+            endpoint_url,
+            frameworks,
+            fmt,
+            output,
+            fail_on,
+            config_path,
+            all_revisions,
+            legacy,
+            only,
+            skip,
+            scope_path,
+            cde_only,
+        )
+    finally:
+        if was_enabled:
+            gc.enable()
+    ctx.exit(code)
+
+
+def _scan(
+    inputs: tuple[str, ...],
+    live: bool,
+    regions: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    frameworks: tuple[str, ...],
+    fmt: str,
+    output: str,
+    fail_on: str | None,
+    config_path: str | None,
+    all_revisions: bool,
+    legacy: bool,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    scope_path: str | None,
+    cde_only: bool,
+) -> int:
     from ecsguard.posture.run import RunRequest, exit_code, run_scan
     from ecsguard.posture.scope_marks import load_scope_categories
 
-    if cde_only and not scope_path:
-        raise UsageError("--cde-only needs --scope SCOPE.json")
-    gc.disable()  # a batch run of many small acyclic objects; refcounting frees them
     config = load_config(config_path)
     live_opts = {
         "regions": regions,
@@ -170,7 +216,7 @@ def scan(
         _write(render_json_bytes(result), output)
     else:
         _write(render(result, fmt, frameworks, inventory), output)
-    ctx.exit(exit_code(result, fail_on or config.posture.fail_on or "info"))
+    return exit_code(result, fail_on or config.posture.fail_on or "info")
 
 
 def _write(text: str | bytes, output: str) -> None:
