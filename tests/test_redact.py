@@ -96,3 +96,16 @@ def test_scrub_masks_pairs_by_name_and_value_and_keeps_names() -> None:
 
 def test_scrub_tolerates_non_string_names() -> None:
     assert scrub({"name": 1, "value": "AKIAIOSFODNN7EXAMPLE"}) == {"name": 1, "value": MASK}
+
+
+def test_mysql_glued_password_is_masked_everywhere() -> None:
+    from ecsguard.store.redaction import fast_scrub
+
+    line = "mysql -h cards-db -u app -pCanaryPw_77aa cards"
+    assert redact_text(line) == "mysql -h cards-db -u app -p*** cards"
+    assert (
+        scrub({"cmd": line})
+        == fast_scrub({"cmd": line})
+        == {"cmd": "mysql -h cards-db -u app -p*** cards"}
+    )
+    assert redact_text("ps -p 123") == "ps -p 123"

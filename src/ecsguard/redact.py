@@ -46,10 +46,22 @@ VALUE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("password-in-url", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@")),
     ("bearer-token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
 ]
+# mysql -pSECRET: the password glued to -p, the MySQL/MariaDB clients' own form.
+_MYSQL_PASSWORD = re.compile(
+    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b[^|;&\n]*?\s-p(?P<pw>[^\s'\"]+)"
+)
 _ASSIGNMENT = re.compile(
     r"(?i)(?P<key>--?[a-z0-9_-]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_-]*"
     r"|[a-z0-9_]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_]*)"
     r"(?P<sep>\s*[=:]\s*|\s+)(?P<value>\"[^\"]+\"|'[^']+'|[^\s\"',;]+)"
+)
+
+# Every pattern that can change a string in ``redact_text``/``scrub`` (the store's fast
+# redaction path searches for all of them at once before taking the full path).
+TEXT_PATTERNS: tuple[re.Pattern[str], ...] = (
+    *(pattern for _, pattern in VALUE_PATTERNS),
+    _ASSIGNMENT,
+    _MYSQL_PASSWORD,
 )
 
 
@@ -105,6 +117,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     out = _ASSIGNMENT.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
+    out = _MYSQL_PASSWORD.sub(lambda m: m.group(0)[: m.start("pw") - m.start(0)] + MASK, out)
     for kind, pattern in VALUE_PATTERNS:
         if kind == "password-in-url":
             out = pattern.sub(lambda m: m.group(0).replace(m.group(1), MASK), out)

@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "3d414cdb2dc01b5f197ce2703a93e900959713385e424d2ea5e9d88c4bc1dcd0"
+VALIDATED = "683e869f15c638180b508a8ea57c31a62b599f7754a24090edb8f8c60a7824d9"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
@@ -34,7 +34,7 @@ _MIRRORED = (
 def fingerprint() -> str:
     """What this module's equivalence with ``redact.scrub`` depends on, hashed."""
     parts = [inspect.getsource(getattr(redact, name)) for name in _MIRRORED]
-    for attr in ("VALUE_PATTERNS", "_ASSIGNMENT", "_SECRET_NAME", "_NOT_SECRET_NAME", "MASK"):
+    for attr in ("VALUE_PATTERNS", "TEXT_PATTERNS", "_SECRET_NAME", "_NOT_SECRET_NAME", "MASK"):
         parts.append(repr(getattr(redact, attr, None)))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
@@ -54,7 +54,7 @@ _LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.|\[[^\]]*\])*\)")
 
 def _combined_source(strip_lookaround: bool) -> str:
     parts = []
-    for pattern in [p for _, p in redact.VALUE_PATTERNS] + [redact._ASSIGNMENT]:
+    for pattern in redact.TEXT_PATTERNS:
         text = pattern.pattern
         insensitive = text.startswith("(?i)") or bool(pattern.flags & re.IGNORECASE)
         body = text[4:] if text.startswith("(?i)") else text
