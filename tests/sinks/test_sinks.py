@@ -181,3 +181,42 @@ def test_alert_sinks_deliver_through_monitor_protocol(
     assert orjson.loads(events[0]["message"])["finding_type"] == "Execution:Runtime/ReverseShell"
     findings = hub.get_findings(MaxResults=100)
     assert len(findings["Findings"]) == 100 and findings.get("NextToken")
+
+
+def test_monitor_sends_alerts_to_cloudwatch_and_security_hub(
+    clean_moto: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hub: Any = client(clean_moto, "securityhub")
+    hub.enable_security_hub()
+    events = Path(__file__).resolve().parents[2] / "src/ecsguard/sample/runtime/events.jsonl"
+    env = {**__import__("os").environ, "AWS_ENDPOINT_URL": clean_moto}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ecsguard",
+            "monitor",
+            "--source",
+            f"file:{events}",
+            "--sink",
+            "cloudwatch:/ecsguard/alerts/demo?create=true",
+            "--sink",
+            "securityhub",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    logs: Any = client(clean_moto, "logs")
+    delivered = logs.get_log_events(logGroupName="/ecsguard/alerts", logStreamName="demo")["events"]
+    assert delivered, "no alert reached CloudWatch Logs"
+    types = {orjson.loads(e["message"])["finding_type"] for e in delivered}
+    assert "Execution:Runtime/ReverseShell" in types
+    findings = hub.get_findings(MaxResults=100)["Findings"]
+    assert len(findings) == len(delivered)

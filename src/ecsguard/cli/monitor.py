@@ -137,7 +137,7 @@ def _save_baseline(engine: Any, path: str | None, store: Any) -> None:
     "sinks",
     multiple=True,
     metavar="SPEC",
-    help="stdout, file:PATH, db:URL, nats://HOST:PORT (repeatable).",
+    help="stdout, file:PATH, db:URL, nats://HOST:PORT, cloudwatch:/log/group[/stream], securityhub (repeatable).",
 )
 @click.option(
     "--window",

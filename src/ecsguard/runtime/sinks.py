@@ -93,12 +93,16 @@ SINKS: dict[str, str] = {
     "file": "ecsguard.runtime.sinks:FileSink",
     "db": "ecsguard.runtime.sinks:StoreSink",
     "nats": "ecsguard.sinks.nats:NatsAlertSink",
+    "cloudwatch": "ecsguard.sinks.alerts:CloudWatchAlertSink",
+    "securityhub": "ecsguard.sinks.alerts:SecurityHubAlertSink",
 }
 
 
 def _scheme(spec: str) -> str:
     if spec in ("-", "stdout"):
         return "stdout"
+    if spec == "securityhub":
+        return "securityhub"
     if spec.startswith(("nats://", "tls://")):
         return "nats"
     scheme, sep, _ = spec.partition(":")
