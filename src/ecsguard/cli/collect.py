@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -96,20 +95,23 @@ class _RichProgress:
 
 
 def summary_lines(snapshot: dict[str, Any]) -> list[str]:
-    """What was read and, when partial, what is missing (grouped by region/service/operation)."""
+    """What was read and, when partial, what is missing: one line per region, service and
+    operation, naming up to three resources and the first failure's message."""
     errors = snapshot.get("errors") or []
     regions = ",".join(snapshot.get("regions", {}))
     lines = [f"collected {aws.count_resources(snapshot)} resources in {regions or 'no regions'}"]
-    if errors:
-        lines.append(f"partial: {len(errors)} calls failed; missing:")
-        groups = Counter((e["region"], e["service"], e["operation"]) for e in errors)
-        for (region, service, operation), n in sorted(groups.items()):
-            sample = next(
-                e
-                for e in errors
-                if (e["region"], e["service"], e["operation"]) == (region, service, operation)
-            )
-            lines.append(f"  {region} {service}:{operation} x{n}: {sample['message'][:160]}")
+    if not errors:
+        return lines
+    lines.append(f"partial: {len(errors)} calls failed; missing:")
+    groups: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+    for entry in errors:
+        groups.setdefault((entry["region"], entry["service"], entry["operation"]), []).append(entry)
+    for (region, service, operation), entries in sorted(groups.items()):
+        names = [e["resource"] for e in entries if e["resource"] != "*"]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        what = f" ({shown})" if shown else ""
+        message = entries[0]["message"][:160]
+        lines.append(f"  {region} {service}:{operation} x{len(entries)}{what}: {message}")
     return lines
 
 
