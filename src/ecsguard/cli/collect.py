@@ -6,9 +6,11 @@ that failed); 2 bad usage.
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +43,21 @@ def check_writable(output: str) -> None:
         )
 
 
+def _json_default(value: Any) -> Any:
+    """Types boto3 may hand back that JSON lacks: blobs as base64, sets as sorted lists."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
 def write_snapshot(snapshot: dict[str, Any], output: str, indent: bool) -> None:
     """Write atomically (temp file in the same directory, then rename), or to stdout for ``-``."""
     option = orjson.OPT_INDENT_2 if indent else 0
-    data = orjson.dumps(snapshot, option=option | orjson.OPT_APPEND_NEWLINE)
+    data = orjson.dumps(snapshot, default=_json_default, option=option | orjson.OPT_APPEND_NEWLINE)
     if output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
