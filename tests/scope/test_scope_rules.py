@@ -508,3 +508,42 @@ def test_sharing_is_also_an_edge() -> None:
     assert [
         (x["from"].rsplit("/", 1)[-1], x["to"].rsplit("/", 1)[-1], x["evidence"]) for x in edges
     ] == [("reports", "payment-api", ["arn:aws:iam::111122223333:role/payment-task"])]
+
+
+def test_transit_gateway_carries_cidr_rules_not_group_references() -> None:
+    e = payment_estate()
+    e.vpc("vpc-shared", "172.20.0.0/16")
+    e.subnet("subnet-shared", "vpc-shared", "172.20.1.0/24")
+    e.sg("sg-shared", "vpc-shared", [], [ALL_OUT])
+    e.cluster("shared-svcs")
+    e.service(
+        "scanner",
+        "shared-svcs",
+        e.task_def("scanner"),
+        subnets=["subnet-shared"],
+        sgs=["sg-shared"],
+        tags={"pci:chd": "none"},
+    )
+    ec2 = e.doc["regions"]["us-east-1"]["ec2"]
+    ec2["routeTables"] = [
+        {"RouteTableId": "rtb-pay", "VpcId": VPC, "Associations": [{"Main": True}],
+         "Routes": [{"DestinationCidrBlock": "172.20.0.0/16", "TransitGatewayId": "tgw-1"}]},
+        {"RouteTableId": "rtb-shared", "VpcId": "vpc-shared", "Associations": [{"Main": True}],
+         "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "TransitGatewayId": "tgw-1"}]},
+    ]  # fmt: skip
+    ec2["securityGroups"][2]["IpPermissions"].append(perm("tcp", 8080, sgs=["sg-shared"]))
+    assert scope(e).cat("scanner") == "out-of-scope"  # a group reference does not cross a TGW
+    ec2["securityGroups"][2]["IpPermissions"].append(perm("tcp", 8080, cidrs=["172.20.1.0/24"]))
+    s = scope(e)
+    assert (
+        s.cat("scanner") == "connected-to"
+        and "tgw-1" in s.comp("scanner")["reasons"][0]["evidence"]
+    )
+
+
+def test_collection_error_for_one_resource_marks_only_it() -> None:
+    e = payment_estate()
+    e.doc["errors"] = [{"region": "us-east-1", "service": "ecs", "operation": "DescribeServices",
+                        "resource": arn("ecs", "service/storefront/reports"), "message": "Throttling"}]  # fmt: skip
+    s = scope(e)
+    assert s.cat("reports") == "undetermined" and s.cat("catalog") == "out-of-scope"
