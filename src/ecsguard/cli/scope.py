@@ -52,7 +52,7 @@ FORMATS = ("table", "json", "dot", "mermaid", "html")
 @click.option(
     "--fail-on-drift",
     is_flag=True,
-    help="Exit 1 when any event (drift, undeclared or blocked flow) is reported.",
+    help="Exit 1 on drift from the baseline (without one: on any event).",
 )
 @click.pass_context
 def scope(
