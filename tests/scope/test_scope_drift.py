@@ -125,7 +125,7 @@ CASES: list[tuple[Callable[[Estate], None], set[tuple[str, str]]]] = [
                             ("SCOPE_EXPANDED", "reports"), ("SCOPE_EXPANDED", "task_definition:reports:1"),
                             ("SEGMENTATION_BROKEN", "reports")}),
     # fraud-check joins the CDE's group: the ALB may now send to it, it may reach the tokenizer and the database
-    (new_service_in_cde, {("NEW_WORKLOAD_IN_SCOPE", "fraud-check"), ("NEW_WORKLOAD_IN_SCOPE", "task_definition:fraud-check:1"),
+    (new_service_in_cde, {("NEW_WORKLOAD_IN_SCOPE", "fraud-check"),
                           ("NEW_CDE_EGRESS_PATH", "load_balancer:pay-alb"), ("NEW_CDE_INGRESS_PATH", "data_store:cards-db"),
                           ("NEW_CDE_INGRESS_PATH", "tokenizer")}),
     (new_log_group, {("SUPPORTING_INFRA_CHANGED", "payment-api"), ("SCOPE_EXPANDED", "log_group:/ecs/payments-v2")}),
@@ -133,7 +133,7 @@ CASES: list[tuple[Callable[[Estate], None], set[tuple[str, str]]]] = [
                              ("SCOPE_EXPANDED", "task_definition:reports:1")}),
     (reports_takes_payment_role, {("SCOPE_EXPANDED", "reports"), ("SEGMENTATION_BROKEN", "reports"), ("SCOPE_EXPANDED", "task_definition:reports:1")}),
     (ingress_without_egress, set()),
-    (peering_to_corp, {("NEW_WORKLOAD_IN_SCOPE", "corp-app"), ("NEW_WORKLOAD_IN_SCOPE", "task_definition:corp-app:1"), ("NEW_CDE_INGRESS_PATH", "tokenizer")}),
+    (peering_to_corp, {("NEW_WORKLOAD_IN_SCOPE", "corp-app"), ("NEW_CDE_INGRESS_PATH", "tokenizer")}),
     (tokenizer_removed, {("SCOPE_REDUCED", "tokenizer"), ("SCOPE_REDUCED", "security_group:sg-tokenizer"), ("SCOPE_REDUCED", "role:tokenizer-task"),
                          ("SCOPE_REDUCED", "repository:tokenizer"),
                          # the unused task definition is now an unlabelled workload of its own
@@ -187,3 +187,20 @@ def test_component_entering_the_cde_brings_no_new_path_events(baseline: dict[str
     assert any(
         ev["type"] == "SCOPE_EXPANDED" and ev["component"].endswith("/checkout") for ev in events
     )
+
+
+def test_new_revision_of_a_cde_service_is_not_a_new_workload(baseline: dict[str, Any]) -> None:
+    e = payment_estate()
+    new = e.task_def("payment-api", revision=2, role="payment-task", exec_role="exec", log_group="/ecs/payments",
+                     secrets=_td(e, "payment-api")["containerDefinitions"][0]["secrets"][0]["valueFrom"].split())  # fmt: skip
+    e.doc["regions"][R]["ecs"]["taskDefinitions"] = [
+        t
+        for t in e.doc["regions"][R]["ecs"]["taskDefinitions"]
+        if t is not _td(e, "payment-api") or t is new
+    ]
+    svc = _svc(e, "payment-api")
+    svc["taskDefinition"] = new["taskDefinitionArn"]
+    svc["deployments"] = [
+        {"id": "d2", "status": "PRIMARY", "taskDefinition": new["taskDefinitionArn"]}
+    ]
+    assert drift_events(baseline, compute_scope(e.inventory())) == []

@@ -91,7 +91,13 @@ def _categories(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str,
         prev = before.get(cid)
         events += _appeared(cid, comp) if prev is None else _moved(cid, prev, comp)
     for cid, prev in before.items():
-        if cid not in after and prev["category"] in IN_SCOPE and prev["kind"] != "task":
+        inherited = bool(prev.get("reasons")) and prev["reasons"][0]["code"] in INHERITED
+        if (
+            cid not in after
+            and prev["category"] in IN_SCOPE
+            and prev["kind"] != "task"
+            and not inherited
+        ):
             text = f"{prev['kind']} {prev['name']} ({prev['category']}) no longer exists"
             events.append(_event("SCOPE_REDUCED", cid, text, old=prev["category"], new=None))
     return events
@@ -103,8 +109,9 @@ def _first(comp: dict[str, Any]) -> str:
 
 def _appeared(cid: str, comp: dict[str, Any]) -> list[dict[str, Any]]:
     cat, kind = comp["category"], comp["kind"]
-    if cat not in IN_SCOPE or kind == "task":
-        return []
+    inherited = bool(comp.get("reasons")) and comp["reasons"][0]["code"] in INHERITED
+    if cat not in IN_SCOPE or kind == "task" or inherited:
+        return []  # a new revision or task of a workload is that workload, not a new one
     text = f"new {kind} {comp['name']} is {cat}: {_first(comp)}"
     if kind in WORKLOAD_KINDS:
         return [_event("NEW_WORKLOAD_IN_SCOPE", cid, text, new=cat)]
