@@ -113,7 +113,7 @@ def tag_typo_on_checkout(e: Estate) -> None:
 
 CASES: list[tuple[Callable[[Estate], None], set[tuple[str, str]]]] = [
     (world_on_tokenizer, {("SEGMENTATION_BROKEN", "tokenizer")}),
-    (vpc_cidr_on_tokenizer, {("SCOPE_EXPANDED", "catalog"), ("SCOPE_EXPANDED", "reports"), ("SEGMENTATION_BROKEN", "catalog"),
+    (vpc_cidr_on_tokenizer, {("SEGMENTATION_BROKEN", "tokenizer"), ("SCOPE_EXPANDED", "catalog"), ("SCOPE_EXPANDED", "reports"), ("SEGMENTATION_BROKEN", "catalog"),
                              ("SEGMENTATION_BROKEN", "reports"), ("NEW_CDE_INGRESS_PATH", "tokenizer"),
                              ("SCOPE_EXPANDED", "task_definition:catalog:1"), ("SCOPE_EXPANDED", "task_definition:reports:1")}),
     (checkout_rule_removed, {("SCOPE_REDUCED", "checkout"), ("SCOPE_REDUCED", "task_definition:checkout:1"), ("SCOPE_REDUCED", "security_group:sg-checkout")}),

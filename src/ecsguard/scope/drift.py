@@ -123,6 +123,14 @@ def _moved(cid: str, prev: dict[str, Any], comp: dict[str, Any]) -> list[dict[st
     text = f"{comp['kind']} {comp['name']}: {was} -> {cat}: {_first(comp)}"
     if RANK[cat] < RANK[was]:
         return [_event("SCOPE_REDUCED", cid, text, old=was, new=cat)]
+    wide = (
+        cat == was == "cde"
+        and "vpc-wide-ingress" in comp["flags"]
+        and "vpc-wide-ingress" not in prev["flags"]
+    )
+    if wide:
+        text = f"CDE component {comp['name']} now admits a CIDR that spans its whole VPC"
+        return [_event("SEGMENTATION_BROKEN", cid, text)]
     if RANK[cat] == RANK[was]:
         return []
     events = [_event("SCOPE_EXPANDED", cid, text, old=was, new=cat)]

@@ -85,6 +85,8 @@ def _compute(
     for cid in cl.cde:
         if res.wide_egress and any(c in res.wide_egress for c in sg.components[cid].classes):
             sg.components[cid].flags.add("egress-unrestricted")
+        if any(_vpc_wide_ingress(engine, net, c) for c in sg.components[cid].classes):
+            sg.components[cid].flags.add("vpc-wide-ingress")
     categories = finish(cl, ecsb)
     _sharing_edges(sg, cl.reasons)
     return build_report(sg, cl.reasons, categories, events, unknowns)
@@ -110,6 +112,24 @@ def _sharing_edges(sg: ScopeGraph, reasons: dict[str, list[Reason]]) -> None:
             if spec and len(r.path) > spec[1]:
                 via = [p for p in r.path[1 : spec[1]]]
                 sg.link(cid, r.path[spec[1]], spec[0], evidence=via)
+
+
+def _vpc_wide_ingress(engine: ReachEngine, net: Network, c: int) -> bool:
+    """An ingress CIDR that spans the class's whole VPC (every ENI of the VPC is admitted)."""
+    klass = net.classes[c]
+    space = net.vpc_space.get(klass.vpc or "", ((), ()))[0]
+    if not space:
+        return False
+    for gid in klass.sgs:
+        for peer in engine.ingress.get(gid, ()):
+            if peer.world or peer.group is not None:
+                continue
+            if any(
+                v == 4 and all(lo <= s_lo and s_hi <= hi for s_lo, s_hi in space)
+                for v, (lo, hi) in peer.ranges
+            ):
+                return True
+    return False
 
 
 def _resource_edges(sg: ScopeGraph) -> None:
