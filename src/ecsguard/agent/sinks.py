@@ -115,12 +115,9 @@ class DetectSink:
 def _flush_alert_sink(sink: Any) -> None:
     """Push alerts out now: a live agent's readers should not wait for exit.
 
-    Runtime alert sinks flush on ``close`` only; use ``flush`` when a sink has one, else the
-    stream the stdout/file sinks write to.
+    Sinks that buffer (stdout, file) have ``flush``; the others deliver as they go.
     """
     flush = getattr(sink, "flush", None)
-    if not callable(flush):
-        flush = getattr(getattr(sink, "_stream", None), "flush", None)
     if callable(flush):
         flush()
 

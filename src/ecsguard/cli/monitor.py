@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,11 @@ def monitor(
         from ecsguard.store import open_store
 
         store = open_store(db_url)
+    if window > 0 and any(split_spec(spec)[0] == "nats" for spec in sources):
+        # NATS deliveries are acked once processed; an alert held for aggregation past its
+        # ack would be lost if this monitor died, so fleet monitors do not aggregate.
+        _warn("--window set to 0 for nats:// sources (alerts are published before the ack)")
+        window = 0.0
     engine = load_engine(
         rules_dirs=list(rules_paths) or None,
         include_default=not no_default_rules,
@@ -214,8 +220,15 @@ def monitor(
 def _consume(engine: Any, sources: tuple[str, ...], run: _Run) -> None:
     try:
         for spec in sources:
-            options = {"raw": True} if split_spec(spec)[0] == "file" else {}
-            for delivery in open_source(spec, **options).deliveries():
+            scheme = split_spec(spec)[0]
+            options = {"raw": True} if scheme == "file" else {}
+            live = scheme != "file" and scheme != "sysdig"
+            next_tick = time.monotonic() + 1.0
+            for count, delivery in enumerate(open_source(spec, **options).deliveries()):
+                if live and count % 256 == 0 and time.monotonic() >= next_tick:
+                    # A live stream never ends: release aggregated alerts whose window closed.
+                    run.emit(engine.tick(int(time.time() * 1000)))
+                    next_tick = time.monotonic() + 1.0
                 if delivery.raw is not None:
                     before = engine.stats.malformed
                     run.emit(engine.process_line(delivery.raw))

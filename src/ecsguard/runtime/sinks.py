@@ -37,6 +37,9 @@ class _StreamSink:
     def emit(self, alert: Alert) -> None:
         self._stream.write(orjson.dumps(render_alert(alert, self._format)) + b"\n")
 
+    def flush(self) -> None:
+        self._stream.flush()
+
     def close(self) -> None:
         self._stream.flush()
         if self._owned:
