@@ -358,3 +358,26 @@ def test_cloudformation_parameters_reach_the_loader(tmp_path: Path) -> None:
     )
     (td,) = load_inputs([str(template)], {"U": "root"}).task_definitions
     assert td.container_definitions[0].user == "root"
+
+
+def test_references_by_secondary_ids(tmp_path: Path) -> None:
+    doc = snapshot()
+    doc["regions"]["us-east-1"]["efs"] = {
+        "fileSystems": [
+            {
+                "FileSystemId": "fs-1",
+                "FileSystemArn": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-1",
+                "Name": "payments-files",
+            }
+        ]
+    }
+    doc["regions"]["us-east-1"]["logs"] = {
+        "logGroups": [
+            {"logGroupName": "/ecs/web", "arn": "arn:aws:logs:us-east-1:1:log-group:/ecs/web:*"}
+        ]
+    }
+    inv = load_inputs([write(tmp_path, "s.json", doc)])
+    fs = inv.efs_file_systems[0]
+    for ref in ("fs-1", "payments-files", fs.file_system_arn):
+        assert inv.find("efs_file_systems", ref) is fs
+    assert inv.find("log_groups", "/ecs/web") is inv.log_groups[0]

@@ -41,6 +41,7 @@ class Resource(msgspec.Struct, frozen=True, kw_only=True, gc=False, omit_default
     TYPE: ClassVar[str] = "AWS::Unknown"
     ARN_FIELD: ClassVar[str] = ""
     NAME_FIELD: ClassVar[str] = ""
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ()  # other fields a reference may use
 
     given_id: str = msgspec.field(default="", name="__id")
     region: str = msgspec.field(default="", name="__region")

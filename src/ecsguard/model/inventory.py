@@ -255,6 +255,10 @@ def _aliases(res: Resource) -> list[str]:
     name = res.name
     if name:
         keys.append(name)
+    for field in res.ALIAS_FIELDS:
+        value = getattr(res, field, None)
+        if value:
+            keys.append(str(value))
     if isinstance(res, ecs.TaskDefinition) and res.revision is not None:
         keys.append(f"{res.family}:{res.revision}")
     if isinstance(res, svc.SdNamespace | svc.SdService) and res.id_:

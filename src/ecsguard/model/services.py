@@ -43,6 +43,7 @@ class LoadBalancer(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::ElasticLoadBalancingV2::LoadBalancer"
     ARN_FIELD: ClassVar[str] = "load_balancer_arn"
     NAME_FIELD: ClassVar[str] = "load_balancer_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("load_balancer_name",)
 
     load_balancer_arn: str = ""
     load_balancer_name: str = ""
@@ -144,6 +145,7 @@ class TargetGroup(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::ElasticLoadBalancingV2::TargetGroup"
     ARN_FIELD: ClassVar[str] = "target_group_arn"
     NAME_FIELD: ClassVar[str] = "target_group_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("target_group_name",)
 
     target_group_arn: str = ""
     target_group_name: str = ""
@@ -173,6 +175,7 @@ class EfsFileSystem(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::EFS::FileSystem"
     ARN_FIELD: ClassVar[str] = "file_system_arn"
     NAME_FIELD: ClassVar[str] = "file_system_id"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("file_system_id",)
 
     file_system_id: str = ""
     file_system_arn: str | None = None
@@ -213,6 +216,7 @@ class EfsAccessPoint(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::EFS::AccessPoint"
     ARN_FIELD: ClassVar[str] = "access_point_arn"
     NAME_FIELD: ClassVar[str] = "access_point_id"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("access_point_id",)
 
     access_point_id: str = ""
     access_point_arn: str | None = None
@@ -236,6 +240,7 @@ class EcrRepository(Resource, rename="camel", frozen=True):
     TYPE: ClassVar[str] = "AWS::ECR::Repository"
     ARN_FIELD: ClassVar[str] = "repository_arn"
     NAME_FIELD: ClassVar[str] = "repository_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("repository_name", "repository_uri")
 
     repository_arn: str = ""
     registry_id: str | None = None
@@ -254,6 +259,7 @@ class LogGroup(Resource, rename="camel", frozen=True):
     TYPE: ClassVar[str] = "AWS::Logs::LogGroup"
     ARN_FIELD: ClassVar[str] = "log_group_arn"
     NAME_FIELD: ClassVar[str] = "log_group_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("log_group_name", "arn")
 
     log_group_name: str = ""
     log_group_arn: str | None = None
@@ -275,6 +281,7 @@ class KmsKey(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::KMS::Key"
     ARN_FIELD: ClassVar[str] = "arn"
     NAME_FIELD: ClassVar[str] = "key_id"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("key_id", "arn")
 
     key_id: str = ""
     arn: str | None = None
@@ -307,6 +314,7 @@ class IamRole(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::IAM::Role"
     ARN_FIELD: ClassVar[str] = "arn"
     NAME_FIELD: ClassVar[str] = "role_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("role_name",)
 
     role_name: str = ""
     role_id: str | None = None
@@ -347,6 +355,7 @@ class SecretMeta(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::SecretsManager::Secret"
     ARN_FIELD: ClassVar[str] = "arn"
     NAME_FIELD: ClassVar[str] = "name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("name",)
 
     arn: str | None = msgspec.field(default=None, name="ARN")
     name: str = ""  # type: ignore[assignment]
@@ -362,6 +371,7 @@ class SsmParameter(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::SSM::Parameter"
     ARN_FIELD: ClassVar[str] = "arn"
     NAME_FIELD: ClassVar[str] = "name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("name",)
 
     name: str = ""  # type: ignore[assignment]
     arn: str | None = msgspec.field(default=None, name="ARN")
@@ -397,6 +407,7 @@ class RdsInstance(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::RDS::DBInstance"
     ARN_FIELD: ClassVar[str] = "db_instance_arn"
     NAME_FIELD: ClassVar[str] = "db_instance_identifier"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("db_instance_identifier",)
 
     db_instance_identifier: str = msgspec.field(default="", name="DBInstanceIdentifier")
     db_instance_arn: str | None = msgspec.field(default=None, name="DBInstanceArn")
@@ -414,6 +425,7 @@ class SqsQueue(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::SQS::Queue"
     ARN_FIELD: ClassVar[str] = "queue_arn"
     NAME_FIELD: ClassVar[str] = "queue_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("queue_url", "queue_name")
 
     queue_url: str = ""
     queue_arn: str | None = None
