@@ -109,3 +109,18 @@ def test_mysql_glued_password_is_masked_everywhere() -> None:
         == {"cmd": "mysql -h cards-db -u app -p*** cards"}
     )
     assert redact_text("ps -p 123") == "ps -p 123"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tokenizer:1",
+        "arn:aws:ecs:us-east-1:123456789012:task-definition/tokenizer:7",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/db-password-AbCdEf",
+        "secretsmanager:GetSecretValue",
+        "SECRET_ARN=arn:aws:ssm:us-east-1:1:parameter/x",
+    ],
+)
+def test_ids_and_arns_are_not_mistaken_for_assignments(text: str) -> None:
+    assert redact_text(text) == text
+    assert scrub({"ref": text}) == {"ref": text}

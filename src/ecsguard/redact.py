@@ -50,10 +50,18 @@ VALUE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _MYSQL_PASSWORD = re.compile(
     r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b[^|;&\n]*?\s-p(?P<pw>[^\s'\"]+)"
 )
+# A secret word that ends a flag or variable name: DB_PASSWORD, --api-key, "token", clientSecret.
+_WORD = (
+    r"(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|"
+    r"client[_-]?secret|auth[_-]?token)"
+)
+# ``NAME=value``, ``NAME: value``, ``"name": "value"``, ``--flag=value``, ``--flag value``. The
+# secret word must end the name, and a bare colon needs a space after it, so that ``tokenizer:1``
+# and ``arn:aws:secretsmanager:...`` are left alone.
 _ASSIGNMENT = re.compile(
-    r"(?i)(?P<key>--?[a-z0-9_-]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_-]*"
-    r"|[a-z0-9_]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_]*)"
-    r"(?P<sep>\s*[=:]\s*|\s+)(?P<value>\"[^\"]+\"|'[^']+'|[^\s\"',;]+)"
+    r"(?i)(?:--?[a-z0-9_-]*" + _WORD + r"(?:=|\s+)"
+    r"|\b[a-z0-9_]*" + _WORD + r"(?:\s*=\s*|:\s+|[\"']\s*:\s*[\"']?))"
+    r"(?P<value>\"[^\"]+\"|'[^']+'|[^\s\"',;]+)"
 )
 
 # Every pattern that can change a string in ``redact_text``/``scrub`` (the store's fast
@@ -116,7 +124,7 @@ def redact_text(text: str) -> str:
     """Mask secret-looking substrings in free text (command lines, log options, messages)."""
     if not text:
         return text
-    out = _ASSIGNMENT.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
+    out = _ASSIGNMENT.sub(lambda m: m.group(0)[: m.start("value") - m.start(0)] + MASK, text)
     out = _MYSQL_PASSWORD.sub(lambda m: m.group(0)[: m.start("pw") - m.start(0)] + MASK, out)
     for kind, pattern in VALUE_PATTERNS:
         if kind == "password-in-url":

@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "683e869f15c638180b508a8ea57c31a62b599f7754a24090edb8f8c60a7824d9"
+VALIDATED = "97bf2058c2523f112c4e8d8d1a4a5226fe1e4cc9a26c5f13037a897e44032280"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
