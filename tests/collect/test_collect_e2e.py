@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collect_testlib import Run, by, check_generation, run_collect, tag_map
+from collect_testlib import Run, by, check_generation, run_collect, services_of, tag_map
 
 from ecsguard.cli import main
 from ecsguard.collect.aws import SECTION_KEYS, CollectOptions, _assemble, collect
@@ -369,3 +369,18 @@ def test_generations_change_the_estate_as_documented(
         run = run_collect(estate.url, tmp_path)
         assert run.code == 0, run.stderr
         check_generation(run.region, generation)
+
+
+def test_db_records_the_collection_as_a_run(estate: Estate, moto_url: str, tmp_path: Path) -> None:
+    from ecsguard.store import open_store
+
+    db = tmp_path / "history.db"
+    done = run_collect(moto_url, tmp_path, "--db", str(db))
+    assert done.code == 0, done.stderr
+    assert "recorded as run 1" in done.stderr
+    with open_store(str(db)) as store:
+        (run,) = store.runs()
+        assert run.kind == "collect"
+        inv = store.inventory_at(run.id)
+    names = {s.service_name for s in inv.services}
+    assert names == {s["serviceName"] for s in services_of(done.region).values()}

@@ -163,6 +163,12 @@ def summary_lines(snapshot: dict[str, Any]) -> list[str]:
 @click.option(
     "--print-policy", is_flag=True, help="Print the IAM policy the collector needs, and exit."
 )
+@click.option(
+    "--db",
+    envvar="ECSGUARD_DB",
+    default=None,
+    help="Also record this collection in the history store (SQLite path or PostgreSQL URL).",
+)
 @click.option("--fault", "fault", hidden=True, help="Fault spec for testing (see ECSGUARD_FAULTS).")
 @click.pass_context
 def collect_command(
@@ -176,6 +182,7 @@ def collect_command(
     workers: int,
     indent: bool,
     print_policy: bool,
+    db: str | None,
     fault: str | None,
 ) -> None:
     """Read ECS and the services around it from AWS into a snapshot file.
@@ -203,6 +210,12 @@ def collect_command(
     else:
         snapshot = aws.collect(options)
     write_snapshot(snapshot, output, indent)
+    if db:
+        from ecsguard.store import open_store
+
+        with open_store(db) as store:
+            run_id = store.record_snapshot(snapshot, source=output)
+        click.echo(f"recorded as run {run_id} in the store", err=True)
     for line in summary_lines(snapshot):
         click.echo(line, err=True)
     ctx.exit(EXIT_PARTIAL if snapshot["errors"] else 0)
