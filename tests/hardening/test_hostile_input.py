@@ -5,11 +5,12 @@ tests/fuzz; these prove the same through the command a user runs."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import orjson
 import pytest
-from hlib import Result, cli, no_traceback
+from hlib import Result, cli, invoke, no_traceback
 
 from ecsguard.runtime.examples import build_event
 
@@ -72,11 +73,13 @@ HOSTILE_TEMPLATES = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_TEMPLATES))
-@pytest.mark.parametrize("command", ["scan", "scope", "inventory"])
-def test_hostile_file_is_refused_in_one_line(tmp_path: Path, name: str, command: str) -> None:
+def test_hostile_file_is_refused_in_one_line(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(HOSTILE_TEMPLATES[name])
-    _refused(cli(command, str(path), timeout=120), path)
+    _refused(cli("scan", str(path), timeout=120), path)  # a real process, as a user runs it
+    for command in ("scope", "inventory", "report"):  # the other readers, in-process
+        args = ("--framework", "pci-dss-4.0") if command == "report" else ()
+        _refused(invoke(command, str(path), *args), path)
 
 
 def test_hundred_megabyte_json_is_refused(tmp_path: Path) -> None:
@@ -118,24 +121,9 @@ def test_ten_megabyte_line_on_stdin(tmp_path: Path) -> None:
     assert b"CryptoMinerExecuted" in result.stdout
 
 
-def test_catastrophic_regex_in_a_user_rule(tmp_path: Path) -> None:
-    """`(a+)+$` against `aaaa…!` is exponential for backtracking engines; re2 is linear, so
-    monitor finishes (within the subprocess timeout) and the rule does not match."""
-    rules = tmp_path / "redos.yaml"
-    rules.write_text(
-        "- rule: ReDoS probe\n"
-        "  desc: catastrophic backtracking pattern\n"
-        '  condition: evt.type = execve and proc.cmdline regex "(a+)+$"\n'
-        "  output: redos %proc.cmdline\n"
-        "  priority: WARNING\n"
-        "- rule: ReDoS probe that matches\n"
-        "  desc: same pattern, input that matches\n"
-        '  condition: evt.type = execve and proc.cmdline regex "^(a|aa)+b$"\n'
-        "  output: redos2 %proc.cmdline\n"
-        "  priority: WARNING\n"
-    )
+def _events_with(tmp_path: Path, *cmdlines: str) -> Path:
     lines = []
-    for n, cmd in enumerate(("a" * 100_000 + "!", "a" * 100_000 + "b")):
+    for n, cmd in enumerate(cmdlines):
         event = build_event(
             {
                 "class_uid": 1007,
@@ -143,15 +131,53 @@ def test_catastrophic_regex_in_a_user_rule(tmp_path: Path) -> None:
                 "actor": {"process": {"name": "bash"}},
             }
         )
-        event["metadata"]["uid"] = f"redos-{n}"
+        event["metadata"]["uid"] = f"long-{n}"
         lines.append(orjson.dumps(event))
     src = tmp_path / "e.jsonl"
     src.write_bytes(b"\n".join(lines) + b"\n")
+    return src
+
+
+def _rule(tmp_path: Path, pattern: str) -> Path:
+    rules = tmp_path / "rule.yaml"
+    rules.write_text(
+        "- rule: Regex probe\n"
+        "  desc: a user rule with a regular expression\n"
+        f'  condition: evt.type = execve and proc.cmdline regex "{pattern}"\n'
+        "  output: probe %proc.cmdline\n"
+        "  priority: WARNING\n"
+    )
+    return rules
+
+
+def _monitor(src: Path, rules: Path, timeout: float) -> list[dict[str, object]]:
     result = cli(
         "monitor", "--source", f"file:{src}", "--rules", str(rules), "--no-default-rules",
-        "--window", "0", timeout=60,
+        "--window", "0", timeout=timeout,
     )  # fmt: skip
     no_traceback(result)
     assert result.code == 0, result.text[-2000:]
-    titles = [orjson.loads(x)["rule_id"] for x in result.stdout.splitlines()]
-    assert len(titles) == 1, titles  # only the second pattern matches its input
+    return [orjson.loads(x) for x in result.stdout.splitlines()]
+
+
+def test_catastrophic_regex_in_a_user_rule(tmp_path: Path) -> None:
+    """`(a+)+$` against `aaaa…!` is exponential for backtracking engines; rules compile to re2,
+    which is linear, so monitor finishes (within the subprocess timeout) and still matches
+    where it should."""
+    src = _events_with(tmp_path, "a" * 100_000 + "!", "a" * 50)
+    alerts = _monitor(src, _rule(tmp_path, "(a+)+$"), timeout=60)
+    assert [a["event_uids"] for a in alerts] == [["long-1"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=subprocess.TimeoutExpired,
+    reason="BUG: redacting a long alert command line is quadratic (100,000 characters do not "
+    "finish in 20 s; 5,000 take ~1 s): src/ecsguard/redact.py:_ASSIGNMENT "
+    "(`[a-z0-9_]*(?:passw…)[a-z0-9_]*` rescans the token from every start position), reached "
+    "from src/ecsguard/runtime/engine.py:_redacted; an attacker-chosen command line stalls monitor",
+)
+def test_long_command_line_in_an_alert(tmp_path: Path) -> None:
+    src = _events_with(tmp_path, "a" * 100_000 + "b")
+    alerts = _monitor(src, _rule(tmp_path, "^(a|aa)+b$"), timeout=20)
+    assert len(alerts) == 1
