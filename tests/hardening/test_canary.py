@@ -340,3 +340,24 @@ def test_cloudwatch_and_securityhub_sinks(world: World) -> None:
     delivered += json.dumps(hub.get_findings(MaxResults=100)["Findings"], default=str).encode()
     assert b"DB_PASSWORD" in delivered
     assert not leaks(delivered)
+
+
+def test_monitor_sinks_to_cloudwatch_and_securityhub(world: World) -> None:
+    """`monitor --sink cloudwatch:… --sink securityhub` (AWS_ENDPOINT_URL points boto3 at moto)."""
+    session = boto_session(world.url, REGION)
+    group = "/ecsguard/runtime-canary"
+    logs = session.client("logs", endpoint_url=world.url)
+    logs.create_log_group(logGroupName=group)
+    result = invoke(
+        "monitor", "--source", f"file:{world.events}", "--window", "0",
+        "--sink", f"cloudwatch:{group}/alerts", "--sink", "securityhub",
+        env={"AWS_ENDPOINT_URL": world.url},
+    )  # fmt: skip
+    blob = _clean(result)
+    assert result.code == 0, result.text[-2000:]
+    events = logs.get_log_events(logGroupName=group, logStreamName="alerts", startFromHead=True)
+    delivered = json.dumps(events["events"]).encode()
+    hub = session.client("securityhub", endpoint_url=world.url)
+    delivered += json.dumps(hub.get_findings(MaxResults=100)["Findings"], default=str).encode()
+    assert b"xmrig" in delivered and b"--password=" in delivered
+    assert not leaks(blob + delivered)

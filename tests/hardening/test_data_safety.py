@@ -134,3 +134,48 @@ def test_large_concurrent_writers_and_a_reader(db_url: str) -> None:
         ids = _consistent(store)
         assert len(ids) == 4
         assert sorted(r.source for r in store.runs()) == ["a-0", "a-1", "b-0", "b-1"]
+
+
+def test_kill_9_during_monitor_db(tmp_path: Path) -> None:
+    """`ecsguard monitor --db` killed while it records alerts: the store opens clean, its
+    alerts are whole, and the next `monitor --db` run records into it."""
+    import orjson
+
+    from ecsguard.runtime.examples import build_event
+
+    lines = []
+    for n in range(20_000):
+        event = build_event(
+            {
+                "class_uid": 1007,
+                "process": {
+                    "name": "xmrig",
+                    "cmd_line": f"xmrig -o stratum+tcp://198.51.100.{n % 250}:3333",
+                },
+                "actor": {"process": {"name": "sh"}},
+            }
+        )
+        event["metadata"]["uid"] = f"evt-{n}"
+        event["time"] = event["time"] + n * 1000
+        lines.append(orjson.dumps(event))
+    src = tmp_path / "events.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    db = str(tmp_path / "alerts.db")
+    open_store(db).close()
+    ecsguard = str(Path(sys.executable).parent / "ecsguard")
+    args = [ecsguard, "monitor", "--source", f"file:{src}", "--db", db, "--window", "0",
+            "--sink", "file:/dev/null"]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)  # inside the run (a complete run takes several seconds)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    with open_store(db) as store:
+        _consistent(store)
+        before = store.alerts(limit=100_000)
+        assert all(a.get("id") and a.get("rule_id") for a in before)
+    done = subprocess.run(args, capture_output=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with open_store(db) as store:
+        _consistent(store)
+        after = store.alerts(limit=100_000)
+        assert len(after) >= len(before) and after
