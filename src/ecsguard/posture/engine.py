@@ -23,6 +23,7 @@ from ecsguard.posture.outcome import MASK, Outcome
 from ecsguard.posture.policy import Policy
 from ecsguard.posture.registry import Check, load_checks
 from ecsguard.posture.result import Evidence, Finding, Location, ResourceRef, ScanResult, finding_id
+from ecsguard.posture.secrets import could_hold_secret
 from ecsguard.redact import redact_text, scrub
 
 MAX_DETAILS = 5
@@ -267,8 +268,16 @@ _EVIDENCE: dict[Any, Evidence] = {}
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:/@+-]{0,19}$")
 
 
+_BY_PATH: dict[str, Evidence] = {}
+
+
 def _evidence(path: str, value: Any) -> Evidence:
     """Evidence objects are shared across findings (fleets repeat paths and values)."""
+    if value is None:
+        found_path = _BY_PATH.get(path)
+        if found_path is None:
+            found_path = _BY_PATH[path] = Evidence(path=path, value=None)
+        return found_path
     key = (path, value if not isinstance(value, list) else tuple(value))
     try:
         found = _EVIDENCE.get(key)
@@ -285,8 +294,8 @@ def _safe(value: Any) -> Any:
     """Evidence values as they may be shown: secrets masked, whatever the check returned."""
     if value is None or value is True or value is False or value == MASK:
         return value
-    if isinstance(value, str) and _PLAIN.match(value):
-        return value  # too short for any value pattern but a password-in-URL
+    if isinstance(value, str) and (_PLAIN.match(value) or not could_hold_secret(value)):
+        return value  # no value pattern, no secret-named assignment, not an entropy candidate
     if isinstance(value, int | float):
         return value
     return scrub(value)
