@@ -222,12 +222,15 @@ def build_canary_estate(url: str, names: dict[str, str] | None = None) -> dict[s
     secret = _client(url, "secretsmanager").create_secret(
         Name="payments/db", SecretString="CanaryLive_unused", KmsKeyId=key
     )["ARN"]
-    _client(url, "ssm").put_parameter(
-        Name="/payments/api-key", Value=CANARIES["ssm_value"], Type="SecureString"
-    )
+    ssm = _client(url, "ssm")
+    ssm.put_parameter(Name="/payments/api-key", Value=CANARIES["ssm_value"], Type="SecureString")
+    param = ssm.get_parameter(Name="/payments/api-key")["Parameter"]["ARN"]
     ecs.create_cluster(clusterName=names["cluster"], tags=[{"key": "env", "value": "prod"}])
     container = _container(names["family"], "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1")
-    container["secrets"] = [{"name": "DB_SECRET", "valueFrom": secret}]
+    container["secrets"] = [
+        {"name": "DB_SECRET", "valueFrom": secret},
+        {"name": "PARTNER_API_KEY", "valueFrom": param},
+    ]
     td = ecs.register_task_definition(
         family=names["family"],
         networkMode="awsvpc",

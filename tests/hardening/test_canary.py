@@ -131,6 +131,15 @@ def test_scan_table_as_a_real_process(world: World) -> None:
     assert not leaks(_clean(result))
 
 
+@pytest.mark.parametrize("fmt", ("json", "sarif", "table"))
+def test_scan_live(world: World, fmt: str) -> None:
+    result = invoke("scan", "--live", "--endpoint-url", world.url, "--regions", REGION,
+                    "--format", fmt)  # fmt: skip
+    blob = _clean(result)
+    assert result.code == 1 and b"payment-api" in blob
+    assert not leaks(blob)
+
+
 @pytest.mark.parametrize("fmt", ("html", "json"))
 def test_report(world: World, fmt: str) -> None:
     out = world.tmp / f"evidence.{fmt}"
