@@ -9,6 +9,7 @@ the one place the values may be (docs/security.md says why); it is not searched.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def _new_revision(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("canary")
     reset_moto(moto_url)
     build_canary_estate(moto_url)
@@ -95,7 +96,8 @@ def world(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> World:
     second = collect(moto_url, new)
     assert second.code == 0, second.text
     events = _events(tmp / "events.jsonl", "sh -c 'run --token=x'")
-    return World(moto_url, tmp, old, new, events, first.stdout + first.stderr)
+    yield World(moto_url, tmp, old, new, events, first.stdout + first.stderr)
+    reset_moto(moto_url)  # leave the worker's shared server as clean as we found it
 
 
 def _clean(result: Result, *files: Path) -> bytes:

@@ -11,7 +11,7 @@ collection runs once per module and is shared by the four properties below."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,7 +122,7 @@ def _run(url: str, tmp: Path, spec: str = "") -> Run:
 
 
 @pytest.fixture(scope="module")
-def baseline(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
+def baseline(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     """The estate, collected once without faults: the verdicts a partial run is held to."""
     reset_moto(moto_url)
     build_canary_estate(moto_url)
@@ -130,7 +130,8 @@ def baseline(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
     assert run.result.code == 0, run.result.text
     assert {"pass", "fail"} <= set(run.findings.values())
     assert {"cde", "security-impacting"} <= set(run.scope.values())
-    return run
+    yield run
+    reset_moto(moto_url)  # leave the worker's shared server as clean as we found it
 
 
 @pytest.fixture(scope="module")
