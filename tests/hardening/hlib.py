@@ -41,7 +41,7 @@ CANARIES: dict[str, str] = {
     "ssm_value": "CanarySsm_a7f2",
     "new_revision_env": "CanaryPw_rev2",
 }
-# Secret-shaped values of the planted secrets that must never appear in an output.
+# The canary container's environment: secrets by value shape, by name, and one plain value.
 ENV = {
     "AWS_ACCESS_KEY_ID": CANARIES["env_aws_key"],
     "GIT_CREDS": CANARIES["env_github"],
@@ -70,7 +70,7 @@ def cli(
     timeout: float = 120,
     cwd: Path | None = None,
 ) -> Result:
-    """Run ``ecsguard ARGS`` as a subprocess (never a traceback test: see ``no_traceback``)."""
+    """Run the installed ``ecsguard ARGS`` as a subprocess, as a user would."""
     full_env = {**os.environ, **TEST_CREDENTIALS, "AWS_DEFAULT_REGION": REGION, **(env or {})}
     if "ECSGUARD_FAULTS" not in (env or {}):
         full_env.pop("ECSGUARD_FAULTS", None)
