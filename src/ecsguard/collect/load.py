@@ -86,15 +86,20 @@ def load_text(
 
 def _check_depth(doc: Any, source: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH (iteratively: no recursion on hostile input)."""
-    stack: list[tuple[Any, int]] = [(doc, 1)]
+    stack: list[tuple[Any, int, str]] = [(doc, 1, "")]
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         if depth > MAX_DEPTH:
-            raise InputError(source, None, f"nested deeper than {MAX_DEPTH} levels")
+            shown = path if len(path) <= 120 else path[:120] + "…"
+            raise InputError(source, shown or None, f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+            for key, item in value.items():
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1, f"{path}.{key}" if path else str(key)))
         elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+            for index, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    stack.append((item, depth + 1, f"{path}[{index}]"))
 
 
 def parse_parameters(values: Iterable[str]) -> dict[str, str]:

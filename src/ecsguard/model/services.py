@@ -179,7 +179,7 @@ class EfsFileSystem(Resource, rename="pascal", frozen=True):
 
     file_system_id: str = ""
     file_system_arn: str | None = None
-    name: str | None = None  # type: ignore[assignment]
+    name_tag: str | None = msgspec.field(default=None, name="Name")
     encrypted: bool | None = None
     kms_key_id: str | None = None
     performance_mode: str | None = None
@@ -193,6 +193,10 @@ class EfsFileSystem(Resource, rename="pascal", frozen=True):
     @property
     def id(self) -> str:
         return self.given_id or self.file_system_arn or self.file_system_id
+
+    @property
+    def name(self) -> str:
+        return self.name_tag or self.file_system_id or self.id
 
 
 class PosixUser(_P, frozen=True):
@@ -223,8 +227,12 @@ class EfsAccessPoint(Resource, rename="pascal", frozen=True):
     file_system_id: str | None = None
     posix_user: PosixUser | None = None
     root_directory: RootDirectory | None = None
-    name: str | None = None  # type: ignore[assignment]
+    name_tag: str | None = msgspec.field(default=None, name="Name")
     tags: tuple[Ec2Tag, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.name_tag or self.access_point_id or self.id
 
 
 class ScanningConfiguration(_C, frozen=True):
