@@ -43,12 +43,15 @@ VALUE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("stripe-key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
     ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("password-in-url", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@")),
+    (
+        "password-in-url",
+        re.compile(r"\b[a-z][a-z0-9+.-]{0,31}://[^\s:/@]{1,256}:([^\s@/]{3,256})@"),
+    ),
     ("bearer-token", re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*")),
 ]
 # mysql -pSECRET: the password glued to -p, the MySQL/MariaDB clients' own form.
 _MYSQL_PASSWORD = re.compile(
-    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b[^|;&\n]*?\s-p(?P<pw>[^\s'\"]+)"
+    r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)\b[^|;&\n]{0,300}?\s-p(?P<pw>[^\s'\"]+)"
 )
 # A secret word that ends a flag or variable name: DB_PASSWORD, --api-key, "token", clientSecret.
 _WORD = (
@@ -57,9 +60,10 @@ _WORD = (
 )
 # ``NAME=value``, ``NAME: value``, ``"name": "value"``, ``--flag=value``, ``--flag value``. The
 # secret word must end the name, and a bare colon needs a space after it, so that ``tokenizer:1``
-# and ``arn:aws:secretsmanager:...`` are left alone.
+# and ``arn:aws:secretsmanager:...`` are left alone. A flag starts only where a word does
+# (the look-behind): otherwise every dash of ``-a-a-a…`` restarts a scan (quadratic time).
 _ASSIGNMENT = re.compile(
-    r"(?i)(?:--?[a-z0-9_-]*" + _WORD + r"(?:=|\s+)"
+    r"(?i)(?:(?<![a-z0-9_-])--?[a-z0-9_-]*" + _WORD + r"(?:=|\s+)"
     r"|\b[a-z0-9_]*" + _WORD + r"(?:\s*=\s*|:\s+|[\"']\s*:\s*[\"']?))"
     r"(?P<value>\"[^\"]+\"|'[^']+'|[^\s\"',;]+)"
 )

@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "97bf2058c2523f112c4e8d8d1a4a5226fe1e4cc9a26c5f13037a897e44032280"
+VALIDATED = "a1eca8f059e0ebf6022677adb2d262b829707de2a52fefddc31bfa95671d0979"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
