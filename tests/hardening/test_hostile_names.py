@@ -79,12 +79,6 @@ def test_no_escape_sequence_reaches_the_terminal(snapshot: Path, args: tuple[str
     _terminal_safe(cli(args[0], str(snapshot), *args[1:]), shows_names=args[0] != "inventory")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `ecsguard diff --format text` prints resource names with their raw terminal "
-    "control sequences (ESC, BEL, C1 CSI): src/ecsguard/lifecycle/render.py:render_text "
-    "(label/value_text do not pass through ecsguard.report.text.terminal_safe)",
-)
 def test_diff_text_is_terminal_safe(snapshot: Path) -> None:
     plain = snapshot.parent / "plain.json"
     plain.write_bytes(gzip.decompress(SAMPLE.read_bytes()))
@@ -259,12 +253,6 @@ def test_path_traversal_over_raw_http(server: tuple[str, int, int], path: str) -
     assert b"Traceback" not in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `ecsguard history` (text) prints family and resource names with their raw "
-    "terminal control sequences: src/ecsguard/lifecycle/views.py:estate_text/resource_text "
-    "(and render.label) do not pass names through ecsguard.report.text.terminal_safe",
-)
 def test_history_text_is_terminal_safe(snapshot: Path, tmp_path: Path) -> None:
     from ecsguard.collect.load import load_inputs
     from ecsguard.store import open_store

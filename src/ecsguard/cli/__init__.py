@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="ecsguard", standalone_mode=False)
     except EcsguardError as exc:
-        click.echo(f"ecsguard: error: {exc}", err=True)
+        # Messages quote input (names, paths, values): never let them drive the terminal.
+        from ecsguard.report.text import one_line
+
+        click.echo(f"ecsguard: error: {one_line(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("ecsguard: aborted", err=True)

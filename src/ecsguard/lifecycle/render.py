@@ -12,6 +12,7 @@ import orjson
 
 from ecsguard.lifecycle import fields
 from ecsguard.lifecycle.diff import Change, ResourceKey
+from ecsguard.report.text import terminal_safe
 
 MAX_VALUE = 160
 _SIGN = {"added": "+", "removed": "-", "modified": "~"}
@@ -58,4 +59,10 @@ def render_text(old: str, new: str, changes: list[Change]) -> str:
     relevant = sum(1 for c in changes if c.security_relevant)
     lines = [f"diff {old} -> {new}: {len(changes)} changes, {relevant} security-relevant"]
     lines += [line(c) for c in changes]
-    return "\n".join(lines) + "\n"
+    return safe_lines(lines)
+
+
+def safe_lines(lines: list[str]) -> str:
+    """Lines for a terminal: no escape sequences or control characters from resource names,
+    and a newline inside a name cannot start a fake line."""
+    return "".join(terminal_safe(text).replace("\n", " ") + "\n" for text in lines)

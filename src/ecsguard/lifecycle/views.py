@@ -9,7 +9,7 @@ import msgspec
 from ecsguard.errors import InputError
 from ecsguard.lifecycle.diff import Change, ResourceKey
 from ecsguard.lifecycle.history import estate_history, resource_history
-from ecsguard.lifecycle.render import label, line
+from ecsguard.lifecycle.render import label, line, safe_lines
 from ecsguard.lifecycle.stored import drift_findings, families_at
 from ecsguard.model import ATTRIBUTES, SECTIONS
 from ecsguard.store import Store
@@ -30,7 +30,7 @@ def resource_text(doc: dict[str, Any]) -> str:
         lines.append(f"{head} {_label(event['resource'])}{by}  ({event['source']})")
         for change in event["changes"]:
             lines.append("    " + line(msgspec.convert(change, Change)).strip())
-    return "\n".join(lines) + "\n"
+    return safe_lines(lines)
 
 
 def _label(resource: dict[str, Any]) -> str:
@@ -124,4 +124,4 @@ def estate_text(doc: dict[str, Any]) -> str:
     lines.append(f"drift ({len(failing)} failing):")
     for finding in failing:
         lines.append(f"  {finding['severity']:<8} {finding['check_id']}  {finding['detail']}")
-    return "\n".join(lines) + "\n"
+    return safe_lines(lines)
