@@ -54,28 +54,8 @@ CASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-BUGS: dict[tuple[str, str], str] = {
-    ("scope", "secretsmanager:ListSecrets=Timeout"): (
-        "BUG: when Secrets Manager could not be listed, the KMS key that encrypts the CDE "
-        "workload's secret is reported out-of-scope (security-impacting with complete data): "
-        "the collection error does not keep components that may be linked through the unread "
-        "secrets from out-of-scope: src/ecsguard/scope/engine.py:_collection_errors"
-    ),
-}
-SCOPE_BUG = (
-    "BUG: when ECS workloads could not be read, the roles, secrets, keys, repositories, "
-    "security groups, ACLs and route tables they use are reported out-of-scope (the collection "
-    "error marks only ECS kinds unknown): src/ecsguard/scope/engine.py:_collection_errors "
-    "(ERROR_KINDS['ecs'])"
-)
-for _spec in (
-    "ecs:DescribeTaskDefinition=AccessDenied",
-    "ecs:DescribeServices=Throttling",
-    "ecs:ListServices=Timeout",
-    "ecs:DescribeClusters=InternalError",
-    "ecs:ListClusters=Truncated",
-):
-    BUGS[("scope", _spec)] = SCOPE_BUG
+# Bugs these cases found, keyed by (property, fault): a strict xfail until fixed. None open.
+BUGS: dict[tuple[str, str], str] = {}
 
 
 def _params(prop: str) -> list[Any]:

@@ -22,14 +22,15 @@ from ecsguard.scope.report import build_report
 from ecsguard.scope.support import SupportRules
 from ecsguard.scope.verdict import finish
 
+# Which component kinds a failed read of a service may hide something about. A service not
+# listed (ECS above all: an unread workload may use or reach any component) taints every kind.
 ERROR_KINDS: dict[str, frozenset[str]] = {
-    "ecs": frozenset({"service", "task_group", "task_definition", "task", "cluster", "container_instance", "capacity_provider"}),
     "ec2": frozenset({"service", "task_group", "task", "container_instance", "instance", "load_balancer", "data_store",
                       "security_group", "network_acl", "route_table", "vpc_endpoint", "file_system"}),
     "elbv2": frozenset({"load_balancer", "listener", "target_group", "service"}),
     "iam": frozenset({"role", "service", "task_group", "task_definition"}),
-    "logs": frozenset({"log_group"}), "kms": frozenset({"key"}), "secretsmanager": frozenset({"secret"}),
-    "ssm": frozenset({"secret"}), "efs": frozenset({"file_system"}), "rds": frozenset({"data_store"}),
+    "logs": frozenset({"log_group"}), "kms": frozenset({"key"}),
+    "secretsmanager": frozenset({"secret", "key", "role"}), "ssm": frozenset({"secret", "key", "role"}), "efs": frozenset({"file_system"}), "rds": frozenset({"data_store"}),
     "sqs": frozenset({"queue"}), "s3": frozenset({"bucket"}), "ecr": frozenset({"repository"}),
     "servicediscovery": frozenset({"namespace"}),
 }  # fmt: skip
@@ -194,7 +195,8 @@ def _collection_errors(inv: Inventory, sg: ScopeGraph) -> None:
         hit = sg.resolve(err.resource) if err.resource else None
         if hit is not None:
             sg.components[hit].unknown.append(text)
-            continue
+            if not err.operation.startswith("List"):
+                continue  # one resource unread; a failed listing hides everything under it
         kinds = ERROR_KINDS.get(err.service)
         for comp in sg.components.values():
             if (kinds is None or comp.kind in kinds) and (
