@@ -142,3 +142,9 @@ def test_hostile_text_is_redacted_in_linear_time(text: str) -> None:
     # 20 s timeout for a hard bound; here the call must simply finish and keep the length order.
     out = redact_text(text)
     assert len(out) <= len(text) + 10
+
+
+def test_identifier_paths_are_not_high_entropy_secrets() -> None:
+    finding_id = "ecsguard/123456789012/us-east-1/" + "630db551af1817254e7f2465516446" * 2
+    assert secret_kind(finding_id) is None
+    assert secret_kind("q8Zs/9vXn2Lk/Pw4eRt7Yu1Io3PaS5dF6gH8jK0lZ=") == "high-entropy-string"

@@ -85,6 +85,8 @@ def secret_name(name: object) -> bool:
 
 
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_-]+")
+# A plain word: a segment of an identifier path such as ``ecsguard/123456789012/us-east-1/<sha>``.
+_WORD_SEGMENT = re.compile(r"[a-z][a-z-]{2,}")
 
 
 def entropy(text: str) -> float:
@@ -102,6 +104,9 @@ def high_entropy(value: str, min_length: int = 24, threshold: float = 4.2) -> bo
         return False
     if not (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)):
         return False
+    segments = token.split("/")
+    if len(segments) >= 3 and any(_WORD_SEGMENT.fullmatch(seg) for seg in segments):
+        return False  # an identifier path; random base64 seldom has two slashes and a word
     return entropy(token) >= threshold
 
 

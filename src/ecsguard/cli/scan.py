@@ -16,13 +16,15 @@ from ecsguard.posture.result import SEVERITIES, ScanResult
 FORMATS = ("json", "table", "sarif", "asff", "ocsf", "csv", "html")
 
 
-def _inventory(inputs: tuple[str, ...], live: bool, live_opts: dict[str, Any]) -> Inventory:
+def _inventory(
+    inputs: tuple[str, ...], live: bool, live_opts: dict[str, Any], parameters: tuple[str, ...] = ()
+) -> Inventory:
     if live == bool(inputs):
         raise UsageError("give INPUT files or --live (not both, not neither)")
     if inputs:
-        from ecsguard.collect.load import load_inputs
+        from ecsguard.collect.load import load_inputs, parse_parameters
 
-        return load_inputs(inputs)
+        return load_inputs(inputs, parse_parameters(parameters))
     from ecsguard.collect import aws
     from ecsguard.collect.snapshot import load_snapshot
     from ecsguard.model import InventoryBuilder
@@ -118,6 +120,26 @@ def render(result: ScanResult, fmt: str, frameworks: tuple[str, ...], inv: Inven
 @click.option(
     "--cde-only", is_flag=True, help="With --scope: keep only findings on CDE components."
 )
+@click.option(
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="CloudFormation parameter value (repeatable).",
+)
+@click.option(
+    "--db",
+    envvar="ECSGUARD_DB",
+    default=None,
+    help="Record the run and its findings in the history store.",
+)
+@click.option(
+    "--sink",
+    "sinks",
+    multiple=True,
+    metavar="SPEC",
+    help="cloudwatch:/log/group[/stream] or securityhub (repeatable).",
+)
 @click.pass_context
 def scan(
     ctx: click.Context,
@@ -137,6 +159,9 @@ def scan(
     skip: tuple[str, ...],
     scope_path: str | None,
     cde_only: bool,
+    parameters: tuple[str, ...],
+    db: str | None,
+    sinks: tuple[str, ...],
 ) -> None:
     """Judge ECS posture: every check over every resource of the INPUTs (snapshot, CloudFormation,
     Terraform plan, task definition) or of a live account."""
@@ -164,6 +189,9 @@ def scan(
             skip,
             scope_path,
             cde_only,
+            parameters=parameters,
+            db=db,
+            sinks=sinks,
         )
     finally:
         if was_enabled:
@@ -188,10 +216,16 @@ def _scan(
     skip: tuple[str, ...],
     scope_path: str | None,
     cde_only: bool,
+    *,
+    parameters: tuple[str, ...] = (),
+    db: str | None = None,
+    sinks: tuple[str, ...] = (),
 ) -> int:
     from ecsguard.posture.run import RunRequest, exit_code, run_scan
     from ecsguard.posture.scope_marks import load_scope_categories
+    from ecsguard.sinks.results import check_specs, send_scan
 
+    check_specs(sinks)
     config = load_config(config_path)
     live_opts = {
         "regions": regions,
@@ -199,7 +233,7 @@ def _scan(
         "endpoint_url": endpoint_url,
         "all_revisions": all_revisions,
     }
-    inventory = _inventory(inputs, live, live_opts)
+    inventory = _inventory(inputs, live, live_opts, parameters)
     request = RunRequest(
         all_revisions=all_revisions,
         legacy=legacy,
@@ -216,6 +250,15 @@ def _scan(
         _write(render_json_bytes(result), output)
     else:
         _write(render(result, fmt, frameworks, inventory), output)
+    if db:
+        from ecsguard.store import open_store
+
+        with open_store(db) as store:
+            run_id = store.record_run(inventory, source=",".join(inputs) or "live", kind="scan")
+            store.record_findings(run_id, result)
+        click.echo(f"ecsguard: recorded as run {run_id} in the store", err=True)
+    if sinks:
+        send_scan(result, sinks, account_id=inventory.account_id, endpoint_url=endpoint_url)
     return exit_code(result, fail_on or config.posture.fail_on or "info")
 
 

@@ -33,7 +33,16 @@ FORMATS = ("table", "json", "dot", "mermaid", "html")
     "--db", "db", metavar="URL", help="History store for --since/--record (default: $ECSGUARD_DB)."
 )
 @click.option(
-    "--record", is_flag=True, help="Store this run and its scope report in the history store."
+    "--record",
+    is_flag=True,
+    help="Store this run and its scope report in the history store (implied by --db without --since).",
+)
+@click.option(
+    "--sink",
+    "sinks",
+    multiple=True,
+    metavar="SPEC",
+    help="cloudwatch:/log/group[/stream]: components and drift events (repeatable).",
 )
 @click.option("--flows", "flows", metavar="dataflows.yaml", help="Declared data flows.")
 @click.option(
@@ -68,14 +77,18 @@ def scope(
     fmt: str,
     output: str | None,
     fail_on_drift: bool,
+    sinks: tuple[str, ...],
 ) -> None:
     """Compute which ECS components are CDE, connected-to, security-impacting or out of scope."""
     from ecsguard.collect.load import load_inputs
     from ecsguard.scope import declare
     from ecsguard.scope.policy import load_policy
+    from ecsguard.sinks.results import check_specs, send_scope
 
     if since and baseline:
         raise UsageError("use either --baseline or --since, not both")
+    check_specs(sinks, securityhub=False)
+    record = record or (db is not None and since is None)
     if config is None and os.path.exists("ecsguard.toml"):
         config = "ecsguard.toml"
     policy = load_policy(config)
@@ -107,6 +120,8 @@ def scope(
             store.close()
     report["inputs"] = list(inputs)
     _write(_render(report, fmt), output)
+    if sinks:
+        send_scope(report, sinks)
     ctx.exit(1 if fail_on_drift and failing else 0)
 
 

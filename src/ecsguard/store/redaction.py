@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "a1eca8f059e0ebf6022677adb2d262b829707de2a52fefddc31bfa95671d0979"
+VALIDATED = "6c49f314701639b85d12f0f0bc67252fe83f95941d7dcf9f7142bf3a18b49eac"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
