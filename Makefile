@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fuzz bench clean
+.PHONY: demo test lint typecheck fuzz bench audit lock clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,13 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+audit: $(STAMP)
+	$(BIN)/pip-audit -r requirements-ci.lock --progress-spinner off
+
+lock: $(STAMP)
+	(echo "# Exact versions CI installs (make lock regenerates this after pyproject.toml changes)"; \
+	 $(BIN)/pip freeze --exclude-editable) > requirements-ci.lock
 
 clean:
 	rm -rf $(VENV) ecsguard-demo .pytest_cache .mypy_cache .ruff_cache
