@@ -13,12 +13,14 @@ import yaml
 from ecsguard.errors import InputError
 
 Path = tuple[str | int, ...]
+# libyaml's safe loader when PyYAML has it: ten times faster, same nodes and line marks.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """Parse YAML safely; return the data and a map from key path to 1-based line number."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else None
@@ -27,7 +29,7 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         return None, {}
     lines: dict[Path, int] = {}
     _record(node, (), lines)
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C when built with libyaml)
     return data, lines
 
 
