@@ -223,9 +223,11 @@ def _scan(
 ) -> int:
     from ecsguard.posture.run import RunRequest, exit_code, run_scan
     from ecsguard.posture.scope_marks import load_scope_categories
-    from ecsguard.sinks.results import check_specs, send_scan
 
-    check_specs(sinks)
+    if sinks:  # boto3 is imported only when something is sent
+        from ecsguard.sinks.results import check_specs
+
+        check_specs(sinks)
     config = load_config(config_path)
     live_opts = {
         "regions": regions,
@@ -258,6 +260,8 @@ def _scan(
             store.record_findings(run_id, result)
         click.echo(f"ecsguard: recorded as run {run_id} in the store", err=True)
     if sinks:
+        from ecsguard.sinks.results import send_scan
+
         send_scan(result, sinks, account_id=inventory.account_id, endpoint_url=endpoint_url)
     return exit_code(result, fail_on or config.posture.fail_on or "info")
 

@@ -86,20 +86,35 @@ def load_text(
 
 def _check_depth(doc: Any, source: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH (iteratively: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        if depth > MAX_DEPTH:
+            raise InputError(source, _deep_path(doc), f"nesting deeper than {MAX_DEPTH} levels")
+        items = value.values() if type(value) is dict else value
+        for item in items:
+            if type(item) is dict or type(item) is list:
+                push((item, depth + 1))
+
+
+def _deep_path(doc: Any) -> str | None:
+    """The path of the first too-deep value (only computed once the input is refused)."""
     stack: list[tuple[Any, int, str]] = [(doc, 1, "")]
     while stack:
         value, depth, path = stack.pop()
         if depth > MAX_DEPTH:
-            shown = path if len(path) <= 120 else path[:120] + "…"
-            raise InputError(source, shown or None, f"nesting deeper than {MAX_DEPTH} levels")
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, dict | list):
-                    stack.append((item, depth + 1, f"{path}.{key}" if path else str(key)))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, dict | list):
-                    stack.append((item, depth + 1, f"{path}[{index}]"))
+            return (path if len(path) <= 120 else path[:120] + "…") or None
+        pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in pairs:
+            if isinstance(item, dict | list):
+                sub = (
+                    f"{path}[{key}]"
+                    if isinstance(value, list)
+                    else (f"{path}.{key}" if path else str(key))
+                )
+                stack.append((item, depth + 1, sub))
+    return None
 
 
 def parse_parameters(values: Iterable[str]) -> dict[str, str]:

@@ -173,16 +173,20 @@ def _emit(plan: Plan, source: str, region: str, builder: InventoryBuilder) -> No
         else:
             section, key = PRIMARY[kind][0], PRIMARY[kind][1]
         _, cls = SECTIONS[(section, key)]
-        builder.add(
-            section,
-            key,
-            coerce(item, cls),
-            source=source,
-            place=address,
-            region=region,
-            origin=Origin(kind="terraform", file=source, address=address),
-            given_id=address,
-        )
+        origin = Origin(kind="terraform", file=source, address=address)
+        common: dict[str, Any] = {
+            "source": source,
+            "place": address,
+            "region": region,
+            "origin": origin,
+            "given_id": address,
+        }
+        try:
+            # Most plan values already have the model's types; coercing (a walk of every
+            # value) is needed only where a number stands for a string.
+            builder.add(section, key, item, **common)
+        except InputError:
+            builder.add(section, key, coerce(item, cls), **common)
     for address, record in plan.rules:
         builder.add("ec2", "securityGroupRules", record, source=source, place=address)
 

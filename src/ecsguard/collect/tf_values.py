@@ -165,7 +165,8 @@ def check_depth(value: Any, where: tuple[str, str]) -> None:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise InputError(where[0], where[1], f"nesting deeper than {MAX_DEPTH} levels")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        kind = type(item)
+        if kind is dict or kind is list:
+            for sub in item.values() if kind is dict else item:
+                if type(sub) is dict or type(sub) is list:
+                    stack.append((sub, depth + 1))

@@ -82,9 +82,34 @@ def strip_unknowns(value: Any, path: str = "") -> tuple[Any, list[str]]:
     A marker inside a list becomes absent from the list, and the list's own path is recorded,
     since the list's length is then unknown too.
     """
+    if not _has_unknown(value):
+        return (dict(value) if isinstance(value, dict) else value), []
     found: list[str] = []
     cleaned = _strip(value, path, found)
     return cleaned, found
+
+
+def _has_unknown(value: Any) -> bool:
+    """A cheap scan (no copies) for any marker; most inputs have none."""
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is Unknown:
+            return True
+        if kind is dict:
+            for sub in item.values():
+                if type(sub) in _CONTAINERS:
+                    push(sub)
+        elif kind is list or kind is tuple:
+            for sub in item:
+                if type(sub) in _CONTAINERS:
+                    push(sub)
+    return False
+
+
+_CONTAINERS = frozenset({dict, list, tuple, Unknown})
 
 
 def _strip(value: Any, path: str, found: list[str]) -> Any:
