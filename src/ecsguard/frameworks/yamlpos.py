@@ -29,7 +29,7 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         return None, {}
     lines: dict[Path, int] = {}
     _record(node, (), lines)
-    data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C when built with libyaml)
+    data = yaml.load(text, Loader=_LOADER)  # a safe loader (libyaml when built with it)
     return data, lines
 
 
