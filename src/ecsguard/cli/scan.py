@@ -141,58 +141,17 @@ def render(result: ScanResult, fmt: str, frameworks: tuple[str, ...], inv: Inven
     help="cloudwatch:/log/group[/stream] or securityhub (repeatable).",
 )
 @click.pass_context
-def scan(
-    ctx: click.Context,
-    inputs: tuple[str, ...],
-    live: bool,
-    regions: str | None,
-    profile: str | None,
-    endpoint_url: str | None,
-    frameworks: tuple[str, ...],
-    fmt: str,
-    output: str,
-    fail_on: str | None,
-    config_path: str | None,
-    all_revisions: bool,
-    legacy: bool,
-    only: tuple[str, ...],
-    skip: tuple[str, ...],
-    scope_path: str | None,
-    cde_only: bool,
-    parameters: tuple[str, ...],
-    db: str | None,
-    sinks: tuple[str, ...],
-) -> None:
+def scan(ctx: click.Context, /, **options: Any) -> None:
     """Judge ECS posture: every check over every resource of the INPUTs (snapshot, CloudFormation,
     Terraform plan, task definition) or of a live account."""
-    if cde_only and not scope_path:
+    if options["cde_only"] and not options["scope_path"]:
         raise UsageError("--cde-only needs --scope SCOPE.json")
     # a batch run of many small acyclic objects: refcounting frees them, the cyclic GC only
     # costs time (restored afterwards for callers that run the CLI in-process)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        code = _scan(
-            inputs,
-            live,
-            regions,
-            profile,
-            endpoint_url,
-            frameworks,
-            fmt,
-            output,
-            fail_on,
-            config_path,
-            all_revisions,
-            legacy,
-            only,
-            skip,
-            scope_path,
-            cde_only,
-            parameters=parameters,
-            db=db,
-            sinks=sinks,
-        )
+        code = _scan(**options)
     finally:
         if was_enabled:
             gc.enable()
@@ -200,6 +159,7 @@ def scan(
 
 
 def _scan(
+    *,
     inputs: tuple[str, ...],
     live: bool,
     regions: str | None,
@@ -216,7 +176,6 @@ def _scan(
     skip: tuple[str, ...],
     scope_path: str | None,
     cde_only: bool,
-    *,
     parameters: tuple[str, ...] = (),
     db: str | None = None,
     sinks: tuple[str, ...] = (),
