@@ -137,11 +137,9 @@ def test_ids_and_arns_are_not_mistaken_for_assignments(text: str) -> None:
     ],
 )
 def test_hostile_text_is_redacted_in_linear_time(text: str) -> None:
-    # Work is counted, not timed: a quadratic pattern would need far more regex steps than
-    # this input has characters. We check the result instead and rely on the hardening test's
-    # 20 s timeout for a hard bound; here the call must simply finish and keep the length order.
-    out = redact_text(text)
-    assert len(out) <= len(text) + 10
+    # Nothing here is a secret, so nothing may be masked; a quadratic pattern would not finish
+    # within the suite's per-test timeout (tests/hardening bounds the same inputs at 20 s).
+    assert redact_text(text) == text
 
 
 def test_identifier_paths_are_not_high_entropy_secrets() -> None:

@@ -89,3 +89,19 @@ def role_risks(role: IamRole) -> tuple[list[str], list[str]]:
             continue
         risks += [f"{inline.policy_name}: {r}" for r in statement_risks(doc)]
     return risks, missing
+
+
+def role_outcomes(ctx: Any, path: str, arn: str, label: str) -> list[Any]:
+    """The verdict on the role at ``arn``: error when it or its policies are not in the input,
+    fail with the risks it grants, else pass (shared by task and service roles)."""
+    from ecsguard.posture.outcome import error, fail, passed
+
+    role = ctx.find("iam_roles", arn)
+    if role is None:
+        return [error(path, f"{label} {arn} is not in the input")]
+    risks, missing = role_risks(role)
+    if risks:
+        return [fail(path, arn, f"{label} {role.role_name or role.id}: {'; '.join(risks)}")]
+    if missing:
+        return [error(path, f"policy documents not in the input: {', '.join(missing)}")]
+    return [passed(path, arn)]

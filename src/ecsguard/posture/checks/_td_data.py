@@ -147,7 +147,7 @@ def distinct_task_and_execution_roles(td: TaskDefinition, ctx: Context) -> Outco
 
 
 def task_role_least_privilege(td: TaskDefinition, ctx: Context) -> Outcomes:
-    from ecsguard.posture.iam import role_risks
+    from ecsguard.posture.iam import role_outcomes
 
     if field_unknown(td, "taskRoleArn"):
         return [undetermined("taskRoleArn")]
@@ -161,21 +161,7 @@ def task_role_least_privilege(td: TaskDefinition, ctx: Context) -> Outcomes:
                 "no task role on EC2: containers fall back to the instance profile",
             )
         ]
-    role = ctx.find("iam_roles", td.task_role_arn)
-    if role is None:
-        return [error("taskRoleArn", f"task role {td.task_role_arn} is not in the input")]
-    risks, missing = role_risks(role)
-    if risks:
-        return [
-            fail(
-                "taskRoleArn",
-                td.task_role_arn,
-                f"task role {role.role_name or role.id}: {'; '.join(risks)}",
-            )
-        ]
-    if missing:
-        return [error("taskRoleArn", f"policy documents not in the input: {', '.join(missing)}")]
-    return [passed("taskRoleArn", td.task_role_arn)]
+    return role_outcomes(ctx, "taskRoleArn", td.task_role_arn, "task role")
 
 
 def memory_hard_limit(td: TaskDefinition, ctx: Context) -> Outcomes:

@@ -153,27 +153,13 @@ def service_connect_tls(svc: Service, ctx: Context) -> Outcomes:
 
 
 def service_no_admin_role(svc: Service, ctx: Context) -> Outcomes:
-    from ecsguard.posture.iam import role_risks
+    from ecsguard.posture.iam import role_outcomes
 
     if not svc.role_arn:
         return None
     if "/aws-service-role/" in svc.role_arn:
         return [passed("roleArn", svc.role_arn)]
-    role = ctx.find("iam_roles", svc.role_arn)
-    if role is None:
-        return [error("roleArn", f"service role {svc.role_arn} is not in the input")]
-    risks, missing = role_risks(role)
-    if risks:
-        return [
-            fail(
-                "roleArn",
-                svc.role_arn,
-                f"service role {role.role_name or role.id}: {'; '.join(risks)}",
-            )
-        ]
-    if missing:
-        return [error("roleArn", f"policy documents not in the input: {', '.join(missing)}")]
-    return [passed("roleArn", svc.role_arn)]
+    return role_outcomes(ctx, "roleArn", svc.role_arn, "service role")
 
 
 def service_load_balancer_attached(svc: Service, ctx: Context) -> Outcomes:
