@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck fuzz bench audit lock clean
+.PHONY: demo test lint typecheck fuzz bench audit lock compiled clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: $(STAMP)
 
 audit: $(STAMP)
 	$(BIN)/pip-audit -r requirements-ci.lock --progress-spinner off
+
+compiled: $(STAMP)  # after editing shipped check or framework YAML
+	$(BIN)/python -m ecsguard.shipped
 
 lock: $(STAMP)
 	(echo "# Exact versions CI installs (make lock regenerates this after pyproject.toml changes)"; \

@@ -1,7 +1,5 @@
 """``python -m ecsguard`` runs the CLI."""
 
-import sys
+from ecsguard.cli import entry
 
-from ecsguard.cli import main
-
-sys.exit(main())
+entry()

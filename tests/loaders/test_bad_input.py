@@ -220,6 +220,20 @@ def test_deep_plan_nesting(tmp_path: Path) -> None:
     assert "nesting" in line
 
 
+def test_deep_container_definitions_in_a_plan(tmp_path: Path) -> None:
+    # container_definitions is a JSON string inside the plan; the typed model refuses nesting
+    # where a string belongs at the first level, whatever the depth below
+    deep: list[object] = []
+    for _ in range(900):
+        deep = [deep]
+    containers = json.dumps([{"name": "app", "image": "nginx", "command": deep}])
+    doc = _plan({"family": "web", "container_definitions": containers})
+    line = _fails_cleanly(
+        _write(tmp_path, "deep.json", json.dumps(doc)), "containerDefinitions[0].command[0]"
+    )
+    assert "Expected `str`" in line
+
+
 def test_unsupported_plan_format_version(tmp_path: Path) -> None:
     doc = {**_plan({"family": "web"}), "format_version": "2.0"}
     _fails_cleanly(_write(tmp_path, "plan.json", json.dumps(doc)), "format_version")

@@ -11,7 +11,7 @@ import click
 from ecsguard.config import load_config
 from ecsguard.errors import UsageError
 from ecsguard.model import Inventory
-from ecsguard.posture.result import SEVERITIES, ScanResult
+from ecsguard.posture.result import SEVERITIES, ScanResult, failing_only
 
 FORMATS = ("json", "table", "sarif", "asff", "ocsf", "csv", "html")
 
@@ -86,6 +86,13 @@ def render(result: ScanResult, fmt: str, frameworks: tuple[str, ...], inv: Inven
     help="Exit 1 when a failing (or undetermined) finding is at or above this severity [default: info].",
 )
 @click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="List only failing and undetermined findings (json, sarif, asff, ocsf, csv); "
+    "the summary still counts every result.",
+)
+@click.option(
     "--config",
     "config_path",
     metavar="FILE",
@@ -146,6 +153,11 @@ def scan(ctx: click.Context, /, **options: Any) -> None:
     Terraform plan, task definition) or of a live account."""
     if options["cde_only"] and not options["scope_path"]:
         raise UsageError("--cde-only needs --scope SCOPE.json")
+    if options["quiet"] and options["fmt"] in ("table", "html"):
+        raise UsageError(
+            f"--quiet applies to finding lists (json, sarif, asff, ocsf, csv); the {options['fmt']}"
+            " report needs every result to judge framework requirements"
+        )
     # a batch run of many small acyclic objects: refcounting frees them, the cyclic GC only
     # costs time (restored afterwards for callers that run the CLI in-process)
     was_enabled = gc.isenabled()
@@ -169,6 +181,7 @@ def _scan(
     fmt: str,
     output: str,
     fail_on: str | None,
+    quiet: bool,
     config_path: str | None,
     all_revisions: bool,
     legacy: bool,
@@ -205,12 +218,13 @@ def _scan(
         cde_only=cde_only,
     )
     result = run_scan(inventory, config, request)
+    shown = failing_only(result) if quiet else result
     if fmt == "json":
         from ecsguard.posture.jsonout import render_json_bytes
 
-        _write(render_json_bytes(result), output)
+        _write(render_json_bytes(shown), output)
     else:
-        _write(render(result, fmt, frameworks, inventory), output)
+        _write(render(shown, fmt, frameworks, inventory), output)
     if db:
         from ecsguard.store import open_store
 
@@ -225,7 +239,7 @@ def _scan(
     return exit_code(result, fail_on or config.posture.fail_on or "info")
 
 
-def _write(text: str | bytes, output: str) -> None:
+def _write(text: str | bytes | bytearray, output: str) -> None:
     data = text.encode() if isinstance(text, str) else text
     if output == "-":
         sys.stdout.flush()

@@ -60,18 +60,24 @@ def load_text(
             raise InputError(
                 source, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
             ) from None
-        _check_depth(doc, source)
     if doc is not None:
+        terraform = _optional("ecsguard.collect.terraform")
+        if (
+            terraform is not None
+            and not is_snapshot(doc)
+            and not is_task_definition(doc)
+            and terraform.is_plan(doc)
+        ):
+            # the plan loader bounds the depth of every value it reads (and reads no other)
+            terraform.load(doc, source, builder)
+            return "terraform"
+        _check_depth(doc, source)
         if is_snapshot(doc):
             load_snapshot(doc, source, builder)
             return "snapshot"
         if is_task_definition(doc):
             load_task_definition(doc, source, builder)
             return "taskdef"
-        terraform = _optional("ecsguard.collect.terraform")
-        if terraform is not None and terraform.is_plan(doc):
-            terraform.load(doc, source, builder)
-            return "terraform"
     cloudformation = _optional("ecsguard.collect.cloudformation")
     if cloudformation is not None and (doc is None or cloudformation.is_template(doc)):
         cloudformation.load(text, source, builder, parameters=parameters)

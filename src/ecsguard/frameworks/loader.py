@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -16,12 +17,21 @@ import msgspec
 from ecsguard.errors import InputError
 from ecsguard.frameworks.model import PROVENANCES, Framework
 from ecsguard.frameworks.yamlpos import line_of, load_with_lines
+from ecsguard.shipped import load_data, yaml_loader
 
 DATA_PACKAGE = "ecsguard.frameworks.data"
 
 
 def parse_framework(text: str, source: str) -> Framework:
     """Parse and validate one framework file; raise InputError listing every problem."""
+    import yaml
+
+    try:
+        quick = _valid(yaml.load(text, Loader=yaml_loader()))
+    except yaml.YAMLError:
+        quick = None
+    if quick is not None:
+        return quick
     data, lines = load_with_lines(text, source)
     if not isinstance(data, dict):
         raise InputError(source, "line 1", "a framework file is a mapping with `requirements`")
@@ -36,6 +46,18 @@ def parse_framework(text: str, source: str) -> Framework:
     if problems:
         raise InputError(source, None, "; ".join(problems))
     return framework
+
+
+def _valid(data: Any) -> Framework | None:
+    """The framework when ``data`` is valid; None to take the slow path that names the line
+    of every problem."""
+    if not isinstance(data, dict) or _normalise_checks(data, {}):
+        return None
+    try:
+        framework = msgspec.convert(data, Framework)
+    except msgspec.ValidationError:
+        return None
+    return None if _semantic_problems(framework, {}) else framework
 
 
 def _normalise_checks(data: dict[str, Any], lines: dict[Any, int]) -> list[str]:
@@ -99,7 +121,8 @@ def _shipped() -> tuple[Framework, ...]:
     found: list[Framework] = []
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):
         if entry.name.endswith(".yaml"):
-            found.append(parse_framework(entry.read_text(encoding="utf-8"), entry.name))
+            quick = _valid(load_data(Path(str(entry))))
+            found.append(quick or parse_framework(entry.read_text(encoding="utf-8"), entry.name))
     return tuple(found)
 
 

@@ -6,21 +6,24 @@ Framework files and user attestation files are both hand-written; an error that 
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ecsguard.errors import InputError
+from ecsguard.shipped import yaml_loader
+
+if TYPE_CHECKING:
+    import yaml
 
 Path = tuple[str | int, ...]
-# libyaml's safe loader when PyYAML has it: ten times faster, same nodes and line marks.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     """Parse YAML safely; return the data and a map from key path to 1-based line number."""
+    import yaml
+
+    loader = yaml_loader()
     try:
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else None
@@ -29,11 +32,13 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         return None, {}
     lines: dict[Path, int] = {}
     _record(node, (), lines)
-    data = yaml.load(text, Loader=_LOADER)  # a safe loader (libyaml when built with it)
+    data = yaml.load(text, Loader=loader)  # a safe loader (libyaml when built with it)
     return data, lines
 
 
 def _record(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+    import yaml
+
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:

@@ -257,9 +257,11 @@ def fold(outcomes: list[Outcome]) -> tuple[str, Evidence | None, str]:
     if not chosen:
         first = outcomes[0]
         return "pass", _evidence(first[1], first[2]), first[3]
-    details = [o[3] for o in chosen[:MAX_DETAILS] if o[3]]
-    if len(chosen) > MAX_DETAILS:
-        details.append(f"and {len(chosen) - MAX_DETAILS} more")
+    # containers often repeat one another's problem: say each distinct sentence once
+    distinct = list(dict.fromkeys(o[3] for o in chosen if o[3]))
+    details = distinct[:MAX_DETAILS]
+    if len(distinct) > MAX_DETAILS:
+        details.append(f"and {len(distinct) - MAX_DETAILS} more")
     first = chosen[0]
     return first[0], _evidence(first[1], first[2]), "; ".join(details)
 

@@ -26,10 +26,11 @@ class _Document(msgspec.Struct, omit_defaults=True):
     notes: list[str] = []
 
 
+_ENCODER = msgspec.json.Encoder()
 INDENT_LIMIT = 20_000  # findings; larger documents are written compact (same JSON, ~2x faster)
 
 
-def render_json_bytes(result: ScanResult, indent: int | None = None) -> bytes:
+def render_json_bytes(result: ScanResult, indent: int | None = None) -> bytes | bytearray:
     doc = _Document(
         tool=_Tool(name="ecsguard", version=result.tool_version),
         inputs=result.inputs,
@@ -37,12 +38,15 @@ def render_json_bytes(result: ScanResult, indent: int | None = None) -> bytes:
         results=result.results,
         notes=result.notes,
     )
-    data = msgspec.json.encode(doc)
     if indent is None:
         indent = 2 if len(result.results) <= INDENT_LIMIT else 0
     if indent:
-        data = msgspec.json.format(data, indent=indent)
-    return data + b"\n"
+        return msgspec.json.format(msgspec.json.encode(doc), indent=indent) + b"\n"
+    # compact (large) documents: encode into a buffer that takes the newline without a copy
+    buffer = bytearray()
+    _ENCODER.encode_into(doc, buffer)
+    buffer += b"\n"
+    return buffer
 
 
 def render_json(result: ScanResult, indent: int | None = None) -> str:

@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import yaml
 
 from ecsguard.posture.outcome import Outcomes
+from ecsguard.shipped import load_data
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 Predicate = Callable[[Any, Any], Outcomes]
 
 CHECK_DIR = Path(__file__).parent / "checks"
@@ -75,8 +74,7 @@ def load_checks() -> dict[str, Check]:
     for name in MODULES:
         module = importlib.import_module(f"ecsguard.posture.checks.{name}")
         functions: dict[str, Predicate] = module.CHECKS
-        text = (CHECK_DIR / f"{name}.yaml").read_text(encoding="utf-8")
-        raw = yaml.load(text, Loader=_LOADER) or {}
+        raw = load_data(CHECK_DIR / f"{name}.yaml") or {}
         used: set[str] = set()
         for check_id, meta in raw.items():
             fn_name = meta.get("function", "")

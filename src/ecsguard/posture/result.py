@@ -64,8 +64,12 @@ class ScanResult(msgspec.Struct, kw_only=True):
     inputs: list[str]
     results: list[Finding]
     notes: list[str] = []  # e.g. "ecs.service.* not applicable for terraform"
+    # counts of every evaluated result when ``results`` lists only some (``scan --quiet``)
+    totals: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
+        if self.totals is not None:
+            return self.totals
         counts = {"fail": 0, "pass": 0, "error": 0}
         by_severity = dict.fromkeys(SEVERITIES, 0)
         for finding in self.results:
@@ -86,3 +90,14 @@ class ScanResult(msgspec.Struct, kw_only=True):
         if self.notes:
             doc["notes"] = self.notes
         return doc
+
+
+def failing_only(result: ScanResult) -> ScanResult:
+    """The result listing only ``fail`` and ``error`` findings; its summary still counts all."""
+    return ScanResult(
+        tool_version=result.tool_version,
+        inputs=result.inputs,
+        results=[f for f in result.results if f.status != "pass"],
+        notes=result.notes,
+        totals=result.summary(),
+    )
