@@ -229,3 +229,43 @@ def test_docs_catalogue_is_current() -> None:
     assert docs.read_text() == catalogue_markdown(), (
         "regenerate: ecsguard checks --format markdown > docs/checks.md"
     )
+
+
+def test_quiet_lists_failing_results_and_counts_all(tmp_path: Path) -> None:
+    full = ecsguard("scan", SNAPSHOT, "--format", "json")
+    quiet = ecsguard("scan", SNAPSHOT, "--format", "json", "--quiet")
+    assert full.returncode == quiet.returncode == 1, quiet.stderr
+    full_doc, quiet_doc = json.loads(full.stdout), json.loads(quiet.stdout)
+    assert {r["status"] for r in quiet_doc["results"]} == {"fail", "error"}
+    assert quiet_doc["summary"] == full_doc["summary"] and quiet_doc["summary"]["pass"] > 0
+    assert quiet_doc["results"] == [r for r in full_doc["results"] if r["status"] != "pass"]
+    csv_full = ecsguard("scan", SNAPSHOT, "--format", "csv").stdout.splitlines()
+    csv_quiet = ecsguard("scan", SNAPSHOT, "--format", "csv", "-q").stdout.splitlines()
+    assert len(csv_quiet) == len(quiet_doc["results"]) + 1  # header
+    assert len(csv_full) == len(full_doc["results"]) + 1
+    for fmt in ("html", "table"):
+        refused = ecsguard("scan", SNAPSHOT, "--format", fmt, "--quiet")
+        assert refused.returncode == 2 and "--quiet applies to finding lists" in refused.stderr
+
+
+def test_large_output_to_a_pipe_is_complete(tmp_path: Path) -> None:
+    # batch commands leave through os._exit: everything written must be flushed first
+    doc = json.loads(Path(SNAPSHOT).read_text())
+    region = next(iter(doc["regions"].values()))
+    template = region["ecs"]["taskDefinitions"][0]
+    region["ecs"]["taskDefinitions"] = [
+        {
+            **template,
+            "family": f"fam-{i}",
+            "taskDefinitionArn": f"arn:aws:ecs:us-east-1:111122223333:task-definition/fam-{i}:1",
+        }
+        for i in range(400)
+    ]
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(doc))
+    proc = ecsguard("scan", str(big), "--format", "json", "--check", "ecs.task_definition")
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stdout) > 1_000_000
+    result = json.loads(proc.stdout)
+    families = {r["resource"]["name"].split(":")[0] for r in result["results"]}
+    assert {f"fam-{i}" for i in range(400)} <= families
