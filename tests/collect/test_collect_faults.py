@@ -14,7 +14,11 @@ from collect_testlib import ECSGUARD, Run, by, run_collect
 from ecsguard.cli import main
 from ecsguard.collect.aws import Clients, CollectOptions
 from ecsguard.collect.aws_faults import Fault, parse_faults
+from ecsguard.collect.snapshot import load_snapshot
+from ecsguard.config import Config
 from ecsguard.errors import UsageError
+from ecsguard.model import InventoryBuilder
+from ecsguard.posture.run import RunRequest, run_scan
 from ecsguard.sample.estate import Estate
 from ecsguard.sample.estate_spec import SERVICES
 
@@ -181,3 +185,22 @@ def test_fault_spec_grammar() -> None:
     for bad in ("ecs=AccessDenied", "ecs:ListClusters", ":X=Y"):
         with pytest.raises(UsageError):
             parse_faults(bad)
+
+
+def test_a_key_policy_that_could_not_be_read_is_judged_error(
+    estate: Estate, tmp_path: Path
+) -> None:
+    arn = estate.ids["kms:payments"]
+    key_id = arn.rsplit("/", 1)[-1]
+    run = run_collect(estate.url, tmp_path, faults=f"kms:GetKeyPolicy@{key_id}=AccessDenied")
+    assert run.code == PARTIAL
+    assert set(_errors(run)) == {("kms", "GetKeyPolicy", arn)}
+    keys = by(run.region["kms"]["keys"], "KeyId")
+    assert "Policy" not in keys[key_id]
+    assert all("Policy" in key for kid, key in keys.items() if kid != key_id)
+    builder = InventoryBuilder()
+    load_snapshot(run.snapshot, "partial.json", builder)
+    result = run_scan(builder.build(), Config(), RunRequest(only=("kms.key.policy_not_public",)))
+    verdicts = {f.resource.id: f.status for f in result.results}
+    assert verdicts.pop(arn) == "error"
+    assert set(verdicts.values()) == {"pass"}

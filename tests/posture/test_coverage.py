@@ -26,6 +26,8 @@ FIXTURES = [
     DATA / "adjacent_snapshot.json",
     DATA / "services.cfn.yaml",
     DATA / "services.tfplan.json",
+    DATA / "schedules_keys.cfn.yaml",
+    DATA / "schedules_keys.tfplan.json",
 ]
 
 
@@ -94,6 +96,11 @@ ADJACENT = [
     ("/ecs/forever", "logs.log_group.kms", "fail"),
     ("k2", "kms.key.not_pending_deletion", "fail"),
     ("k3", "kms.key.rotation", None),
+    ("k1", "kms.key.policy_not_public", "pass"),  # Principal * restricted by kms:CallerAccount
+    ("k2", "kms.key.policy_not_public", "pass"),
+    ("k3", "kms.key.policy_not_public", None),  # AWS managed
+    ("k4", "kms.key.policy_not_public", "fail"),  # kms:ViaService alone does not restrict
+    ("k5", "kms.key.policy_not_public", "error"),  # customer key without its collected policy
     ("soft", "elbv2.load_balancer.hardened", "fail"),
     ("open-sg", "ecs.service.no_open_ingress", "fail"),
     ("lb-only-sg", "ecs.service.no_open_ingress", "pass"),

@@ -3,6 +3,7 @@ moto server, collected with the real collector, and judged: exact Security Hub v
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -14,6 +15,26 @@ from ecsguard.config import Config
 from ecsguard.model import InventoryBuilder
 from ecsguard.posture.run import RunRequest, run_scan
 from ecsguard.testing import client
+
+PUBLIC_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "AnyoneDecrypts",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Decrypt", "kms:DescribeKey"],
+            "Resource": "*",
+        },
+    ],
+}
 
 
 def _build(url: str) -> None:
@@ -156,6 +177,16 @@ def _build(url: str) -> None:
     rotated = kms.create_key(Description="rotated")["KeyMetadata"]["KeyId"]
     kms.enable_key_rotation(KeyId=rotated)
     kms.create_key(Description="static")
+    public = kms.create_key(Description="public")["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=public)
+    account = kms.describe_key(KeyId=public)["KeyMetadata"]["AWSAccountId"]
+    kms.put_key_policy(KeyId=public, PolicyName="default", Policy=json.dumps(PUBLIC_KEY_POLICY))
+    restricted = kms.create_key(Description="restricted")["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=restricted)
+    condition = {"StringEquals": {"kms:CallerAccount": account}}
+    statement = {**PUBLIC_KEY_POLICY["Statement"][1], "Condition": condition}
+    policy = {**PUBLIC_KEY_POLICY, "Statement": [PUBLIC_KEY_POLICY["Statement"][0], statement]}
+    kms.put_key_policy(KeyId=restricted, PolicyName="default", Policy=json.dumps(policy))
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +261,14 @@ def test_task_sets_judged_each(judged: dict[tuple[str, str], Any]) -> None:
 
 def test_kms_rotation(judged: dict[tuple[str, str], Any]) -> None:
     statuses = sorted(f.status for (_, cid), f in judged.items() if cid == "kms.key.rotation")
-    assert statuses == ["fail", "pass"]
+    assert statuses == ["fail", "pass", "pass", "pass"]
+
+
+def test_kms_key_policy_public(judged: dict[tuple[str, str], Any]) -> None:
+    found = [f for (_, cid), f in judged.items() if cid == "kms.key.policy_not_public"]
+    assert sorted(f.status for f in found) == ["fail", "pass", "pass", "pass"]
+    (failing,) = [f for f in found if f.status == "fail"]
+    assert failing.evidence is not None and failing.evidence.value == ["AnyoneDecrypts"]
 
 
 def test_scan_live(judged: dict[tuple[str, str], Any], moto_url: str, tmp_path: Any) -> None:

@@ -168,7 +168,9 @@ def _key(caller: Caller, key_id: str) -> dict[str, Any] | None:
         if status:
             key["KeyRotationEnabled"] = status.get("KeyRotationEnabled")
     if key.get("KeyManager") == "CUSTOMER":
-        policy = caller.call("GetKeyPolicy", arn, KeyId=key_id, PolicyName="default")
+        policy = caller.call(
+            "GetKeyPolicy", arn, expect="Policy", KeyId=key_id, PolicyName="default"
+        )
         if policy is not None:
             key["Policy"] = policy.get("Policy")
         tags = caller.pages("ListResourceTags", "Tags", arn, KeyId=key_id)

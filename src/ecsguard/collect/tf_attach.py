@@ -171,6 +171,7 @@ ATTACH: dict[str, Callable[[Plan, str, Item], None]] = {
         "aws_efs_file_system", "file_system_id", _policy_text("FileSystemPolicy")
     ),
     "aws_kms_alias": _append("aws_kms_key", "target_key_id", "Aliases", lambda a, v: v.get("name")),
+    "aws_kms_key_policy": _set("aws_kms_key", "key_id", _policy_text("Policy")),
     "aws_iam_role_policy": _append(
         "aws_iam_role", "role", "RolePolicyList", lambda a, v: tf_services.inline_policy(v)
     ),

@@ -46,6 +46,89 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# Condition keys that tie a statement to known accounts, organisations, principals or networks
+# (lower case; Prowler's "restrictive condition" set, plus KMS's own kms:CallerAccount).
+RESTRICTING_KEYS = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:userid",
+        "kms:calleraccount",
+    }
+)
+# Operators that restrict a key to the given values (negations, Null and IfExists do not).
+_RESTRICTING_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
+)
+
+
+def _restricts(condition: Any, keys: frozenset[str]) -> bool:
+    """Whether a Condition block limits the statement through one of ``keys``."""
+    if not isinstance(condition, dict):
+        return False
+    for operator, block in condition.items():
+        op = str(operator).lower()
+        if op.startswith("forallvalues:") or not isinstance(block, dict):
+            continue  # ForAllValues is true when the key is absent
+        if op.removeprefix("foranyvalue:") not in _RESTRICTING_OPERATORS:
+            continue
+        for key, value in block.items():
+            values = [str(v) for v in _as_list(value)]
+            if str(key).lower() in keys and values and all(v and v != "*" for v in values):
+                return True
+    return False
+
+
+def _grants(stmt: dict[str, Any], service: str) -> bool:
+    """Whether an Allow statement's actions reach ``service`` (``kms``)."""
+    if "NotAction" in stmt:
+        excluded = [str(a).lower() for a in _as_list(stmt.get("NotAction"))]
+        return not any(a in ("*", f"{service}:*") for a in excluded)
+    actions = [str(a).lower() for a in _as_list(stmt.get("Action"))]
+    return not actions or any(a in ("*", "*:*") or a.startswith(f"{service}:") for a in actions)
+
+
+def public_statements(
+    doc: Any, *, service: str = "", restricting: frozenset[str] | None = None
+) -> list[str]:
+    """Sids (or indexes) of a resource policy's Allow statements that grant Principal ``*``
+    (``"*"``, ``{"AWS": "*"}`` or ``*`` in a list) with nothing restricting them.
+
+    ``restricting`` names the condition keys that tie a statement to known principals (see
+    ``RESTRICTING_KEYS``); ``None`` counts any condition as restricting (ECR, EFS). ``service``
+    keeps only statements whose actions reach that service (``kms``)."""
+    parsed = parse_document(doc)
+    if parsed is None:
+        return []
+    out = []
+    stmts = parsed.get("Statement", [])
+    for index, stmt in enumerate(stmts if isinstance(stmts, list) else [stmts]):
+        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
+            continue
+        condition = stmt.get("Condition")
+        if restricting is None and condition:
+            continue
+        if restricting is not None and _restricts(condition, restricting):
+            continue
+        if service and not _grants(stmt, service):
+            continue
+        principal = stmt.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        values = aws if isinstance(aws, list) else [aws]
+        if "*" in values:
+            out.append(str(stmt.get("Sid") or index))
+    return out
+
+
 def statement_risks(doc: dict[str, Any]) -> list[str]:
     """Reasons a policy document is over-privileged (empty when it is not)."""
     risks: list[str] = []

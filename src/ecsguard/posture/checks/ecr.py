@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ecsguard.model.ec2 import Vpc
 from ecsguard.model.services import EcrRepository
 from ecsguard.posture.context import Context
-from ecsguard.posture.iam import parse_document
+from ecsguard.posture.iam import public_statements
 from ecsguard.posture.outcome import Outcomes, fail, passed, undetermined, unknown_at
 from ecsguard.posture.registry import Predicate
 
@@ -56,24 +54,6 @@ def repository_kms_cmk(repo: EcrRepository, ctx: Context) -> Outcomes:
         return [passed(path, kind)]
     what = kind or "AES256 (default)"
     return [fail(path, kind, f"encrypted with {what}{' and the AWS managed key' if kind else ''}")]
-
-
-def public_statements(doc: Any) -> list[str]:
-    """Sids (or indexes) of Allow statements granting Principal * without a condition."""
-    parsed = parse_document(doc)
-    if parsed is None:
-        return []
-    out = []
-    stmts = parsed.get("Statement", [])
-    for index, stmt in enumerate(stmts if isinstance(stmts, list) else [stmts]):
-        if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow" or stmt.get("Condition"):
-            continue
-        principal = stmt.get("Principal")
-        aws = principal.get("AWS") if isinstance(principal, dict) else principal
-        values = aws if isinstance(aws, list) else [aws]
-        if "*" in values:
-            out.append(str(stmt.get("Sid") or index))
-    return out
 
 
 def repository_not_public(repo: EcrRepository, ctx: Context) -> Outcomes:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ecsguard.model.services import EfsAccessPoint, EfsFileSystem
-from ecsguard.posture.checks.ecr import public_statements
 from ecsguard.posture.context import Context
+from ecsguard.posture.iam import public_statements
 from ecsguard.posture.outcome import (
     Outcome,
     Outcomes,

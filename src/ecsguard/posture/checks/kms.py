@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecsguard.model.services import KmsKey
 from ecsguard.posture.context import Context
+from ecsguard.posture.iam import RESTRICTING_KEYS, parse_document, public_statements
 from ecsguard.posture.outcome import Outcomes, error, fail, passed, undetermined, unknown_at
 from ecsguard.posture.registry import Predicate
 
@@ -37,7 +40,63 @@ def key_not_pending_deletion(key: KmsKey, ctx: Context) -> Outcomes:
     return [passed("KeyState", key.key_state)]
 
 
+def _unknown_allows(key: KmsKey, doc: dict[str, Any]) -> list[str] | None:
+    """Labels of statements the input left partly undetermined that may allow something;
+    ``None`` when the statement list itself is undetermined."""
+    paths = [u for u in key.unknown if u == "Policy" or u.startswith(("Policy.", "Policy["))]
+    if not paths:
+        return []
+    if any(u in ("Policy", "Policy.Statement") for u in paths):
+        return None
+    stmts = doc.get("Statement", [])
+    listed = stmts if isinstance(stmts, list) else [stmts]
+    out = []
+    for index, stmt in enumerate(listed):
+        where = f"Policy.Statement[{index}]" if isinstance(stmts, list) else "Policy.Statement"
+        if not any(u == where or u.startswith((where + ".", where + "[")) for u in paths):
+            continue
+        if isinstance(stmt, dict) and stmt.get("Effect", "Allow") == "Allow":
+            out.append(str(stmt.get("Sid") or index))
+    return out
+
+
+def key_policy_not_public(key: KmsKey, ctx: Context) -> Outcomes:
+    if not _customer_managed(key):
+        return None  # AWS-managed key policies are AWS's and never public
+    if key.policy is None:
+        if key.unknown and unknown_at(key.unknown, "Policy"):
+            return [undetermined("Policy")]
+        snapshot = key.origin is None or getattr(key.origin, "kind", "snapshot") == "snapshot"
+        if snapshot:
+            # the collector adds Policy from GetKeyPolicy; absent = not read
+            return [error("Policy", "the key policy was not collected for this key")]
+        # a template or plan without a policy gets KMS's default policy (the account root)
+        return [passed("Policy", None, "default key policy")]
+    doc = parse_document(key.policy)
+    if doc is None:
+        return [error("Policy", "the key policy is not a JSON policy document")]
+    bad = public_statements(doc, service="kms", restricting=RESTRICTING_KEYS)
+    if bad:
+        return [
+            fail(
+                "Policy",
+                bad,
+                f"key policy allows Principal * without an account or organisation condition "
+                f"(statements {', '.join(bad)})",
+            )
+        ]
+    unsure = _unknown_allows(key, doc)
+    if unsure is None:
+        return [undetermined("Policy.Statement")]
+    if unsure:
+        return [
+            error("Policy", f"statements {', '.join(unsure)} are not fully determined by the input")
+        ]
+    return [passed("Policy", None)]
+
+
 CHECKS: dict[str, Predicate] = {
     "key_rotation": key_rotation,
     "key_not_pending_deletion": key_not_pending_deletion,
+    "key_policy_not_public": key_policy_not_public,
 }
