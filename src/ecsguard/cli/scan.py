@@ -43,7 +43,7 @@ def _inventory(
     # the collector's dict holds datetimes; a snapshot file holds their JSON form
     snapshot = orjson.loads(orjson.dumps(snapshot, default=str))
     builder = InventoryBuilder()
-    load_snapshot(snapshot, "live", builder)
+    load_snapshot(snapshot, "live", builder, plain=True)
     return builder.build()
 
 

@@ -73,7 +73,7 @@ def load_text(
             return "terraform"
         _check_depth(doc, source)
         if is_snapshot(doc):
-            load_snapshot(doc, source, builder)
+            load_snapshot(doc, source, builder, plain=True)
             return "snapshot"
         if is_task_definition(doc):
             load_task_definition(doc, source, builder)

@@ -15,8 +15,12 @@ def is_snapshot(doc: Any) -> bool:
     return isinstance(doc, dict) and "ecsguard_snapshot" in doc
 
 
-def load_snapshot(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
-    """Add every item of a parsed snapshot document to ``builder``."""
+def load_snapshot(
+    doc: dict[str, Any], source: str, builder: InventoryBuilder, *, plain: bool = False
+) -> None:
+    """Add every item of a parsed snapshot document to ``builder``.
+
+    ``plain``: ``doc`` was parsed from JSON (no ``Unknown`` markers can be in it)."""
     version = doc.get("ecsguard_snapshot")
     if version != 1:
         raise InputError(source, "ecsguard_snapshot", f"unsupported snapshot version {version!r}")
@@ -49,6 +53,7 @@ def load_snapshot(doc: dict[str, Any], source: str, builder: InventoryBuilder) -
                         place=f"{place}[{index}]",
                         region=region,
                         origin=origin,
+                        plain=plain,
                     )
     errors = doc.get("errors") or []
     if not isinstance(errors, list):

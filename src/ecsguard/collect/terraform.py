@@ -20,6 +20,7 @@ from ecsguard.collect.tf_types import ID_KEYS, PRIMARY
 from ecsguard.collect.tf_values import check_depth, merge_unknown
 from ecsguard.errors import InputError
 from ecsguard.model import InputInfo, InventoryBuilder, Origin
+from ecsguard.model.base import has_unknown
 from ecsguard.model.inventory import SECTIONS
 
 MAX_MODULE_DEPTH = 32
@@ -108,6 +109,7 @@ def _load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
     expressions = _expressions(doc.get("configuration"), source)
     addresses = {r.address for r in resources} | {r.base for r in resources}
     plan = Plan()
+    plain: set[str] = set()  # addresses whose API item can hold no Unknown marker
     attachments: list[tuple[_Resource, dict[str, Any]]] = []
     for res in resources:
 
@@ -122,12 +124,15 @@ def _load(doc: dict[str, Any], source: str, builder: InventoryBuilder) -> None:
         )
         if not isinstance(values, dict):
             raise InputError(source, f"{res.place}.values", "expected an object")
+        if res.kind == TASK_DEFINITION and not has_unknown(values):
+            # translation adds no markers and nothing attaches to a task definition
+            plain.add(res.address)
         with _guard(source, res.place):
             _translate(res, values, source, plan, attachments)
     for res, values in attachments:
         with _guard(source, res.place):
             ATTACH[res.kind](plan, res.address, values)
-    _emit(plan, source, _region(doc), builder)
+    _emit(plan, source, _region(doc), builder, plain)
 
 
 @contextmanager
@@ -165,7 +170,7 @@ def _api_id(values: dict[str, Any], attr: str, address: str) -> str:
     return value if isinstance(value, str) and value else address
 
 
-def _emit(plan: Plan, source: str, region: str, builder: InventoryBuilder) -> None:
+def _emit(plan: Plan, source: str, region: str, builder: InventoryBuilder, plain: set[str]) -> None:
     builder.inputs.append(InputInfo(path=source, kind="terraform"))
     for address, (kind, item) in plan.items.items():
         if kind == TASK_DEFINITION:
@@ -180,6 +185,7 @@ def _emit(plan: Plan, source: str, region: str, builder: InventoryBuilder) -> No
             "region": region,
             "origin": origin,
             "given_id": address,
+            "plain": address in plain,
         }
         try:
             # Most plan values already have the model's types; coercing (a walk of every

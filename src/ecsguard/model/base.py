@@ -82,14 +82,14 @@ def strip_unknowns(value: Any, path: str = "") -> tuple[Any, list[str]]:
     A marker inside a list becomes absent from the list, and the list's own path is recorded,
     since the list's length is then unknown too.
     """
-    if not _has_unknown(value):
+    if not has_unknown(value):
         return (dict(value) if isinstance(value, dict) else value), []
     found: list[str] = []
     cleaned = _strip(value, path, found)
     return cleaned, found
 
 
-def _has_unknown(value: Any) -> bool:
+def has_unknown(value: Any) -> bool:
     """A cheap scan (no copies) for any marker; most inputs have none."""
     stack = [value]
     pop, push = stack.pop, stack.append

@@ -292,8 +292,13 @@ class InventoryBuilder:
         region: str = "",
         origin: Origin | None = None,
         given_id: str = "",
+        plain: bool = False,
     ) -> Resource | None:
-        """Type one API-shaped item; ``place`` locates it in ``source`` for error messages."""
+        """Type one API-shaped item; ``place`` locates it in ``source`` for error messages.
+
+        ``plain``: the caller knows the item holds no ``Unknown`` markers (it came straight from
+        JSON), so the walk that looks for them is skipped.
+        """
         if (section, key) == RULE_SECTION:
             self._rule_records.append(_convert(ec2.SecurityGroupRuleRecord, item, source, place))
             return None
@@ -309,7 +314,7 @@ class InventoryBuilder:
         attr, cls = target
         if not isinstance(item, dict):
             raise InputError(source, place, f"expected an object, got {type(item).__name__}")
-        data, unknown = strip_unknowns(item)
+        data, unknown = (dict(item), None) if plain else strip_unknowns(item)
         for live, ours in ALIASES.get(cls, {}).items():
             if live in data and ours not in data:
                 data[ours] = data.pop(live)

@@ -27,7 +27,7 @@ class _Document(msgspec.Struct, omit_defaults=True):
 
 
 _ENCODER = msgspec.json.Encoder()
-INDENT_LIMIT = 20_000  # findings; larger documents are written compact (same JSON, ~2x faster)
+INDENT_LIMIT = 5_000  # findings; larger documents (machine food) are written compact, ~2x faster
 
 
 def render_json_bytes(result: ScanResult, indent: int | None = None) -> bytes | bytearray:
