@@ -3,9 +3,11 @@
 
     .venv/bin/python bench/posture/bench_tools.py \
         --checkov /work/.bench-venvs/checkov/bin/checkov \
-        --prowler /work/.bench-venvs/prowler/bin/prowler [--n 2000]
+        --prowler /work/.bench-venvs/prowler/bin/prowler [--n 2000] \
+        [--forms cloudformation,terraform] [--repeat 3]
 
-Checkov and Prowler live in their own virtualenvs outside the repo. Agreement: every ECS
+Against Checkov each input is timed in two like-for-like output modes: failures only (Checkov
+``--quiet``, ecsguard ``--quiet``) and every result (neither flag). Checkov and Prowler live in their own virtualenvs outside the repo. Agreement: every ECS
 FAIL the other tool reports must be an ecsguard ``fail`` of a check whose ``references`` name
 that tool's id, on the same resource; what is not is listed with the reason.
 """
@@ -16,6 +18,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,7 +78,12 @@ def checkov_fails(report: str, kind: str) -> list[tuple[str, str]]:
     return out
 
 
-def run_checkov(checkov: str, work: Path, n: int) -> list[dict[str, Any]]:
+def run_checkov(
+    checkov: str, work: Path, n: int, forms_wanted: tuple[str, ...], repeat: int
+) -> list[dict[str, Any]]:
+    """Both tools on the same files, in two like-for-like output modes: only failures
+    (Checkov ``--quiet``, ecsguard ``--quiet``) and every result (neither flag). Each command
+    runs ``repeat`` times, alternating tools; the median wall time counts."""
     tds = estate.task_definitions(n)
     clusters, services = estate.clusters_and_services(max(n // 100, 1))
     cfn = estate.to_cloudformation(tds)
@@ -90,9 +98,11 @@ def run_checkov(checkov: str, work: Path, n: int) -> list[dict[str, Any]]:
     }
     rows = []
     for kind, (path, doc, framework) in forms.items():
+        if kind not in forms_wanted:
+            continue
         path.write_text(json.dumps(doc))
-        t_ck, proc = timed(
-            [
+        for mode, flags in (("failures only", ["--quiet"]), ("every result", [])):
+            checkov_cmd = [
                 checkov,
                 "-f",
                 str(path),
@@ -102,31 +112,36 @@ def run_checkov(checkov: str, work: Path, n: int) -> list[dict[str, Any]]:
                 "-o",
                 "json",
                 "--compact",
-                "--quiet",
+                *flags,
             ]
-        )
-        theirs = checkov_fails(proc.stdout, kind)
-        out = work / f"ecsguard-{kind}.json"
-        t_eg, eg = timed(
-            [PY, "-m", "ecsguard", "scan", str(path), "--format", "json", "-o", str(out)]
-        )
-        if eg.returncode not in (0, 1):
-            raise SystemExit(f"ecsguard failed: {eg.stderr}")
-        ours = ecsguard_fails(out, "checkov")
-        missed = [f for f in theirs if f not in ours]
-        only_ours = Counter(k[0] for k in ours if k not in set(theirs))
-        rows.append(
-            {
-                "input": f"{kind} ({n} task definitions)",
-                "other": "Checkov",
-                "t_other": t_ck,
-                "t_ours": t_eg,
-                "their_fails": len(theirs),
-                "matched": len(theirs) - len(missed),
-                "missed": missed,
-                "extra": dict(only_ours),
-            }
-        )
+            out = work / f"ecsguard-{kind}-{len(flags)}.json"
+            ours_cmd = [PY, "-m", "ecsguard", "scan", str(path), "--format", "json"]
+            ours_cmd += [*flags, "-o", str(out)]
+            t_cks, t_egs = [], []
+            for _ in range(repeat):
+                t_ck, proc = timed(checkov_cmd)
+                t_eg, eg = timed(ours_cmd)
+                if eg.returncode not in (0, 1):
+                    raise SystemExit(f"ecsguard failed: {eg.stderr}")
+                t_cks.append(t_ck)
+                t_egs.append(t_eg)
+            theirs = checkov_fails(proc.stdout, kind)
+            ours = ecsguard_fails(out, "checkov")
+            missed = [f for f in theirs if f not in ours]
+            only_ours = Counter(k[0] for k in ours if k not in set(theirs))
+            rows.append(
+                {
+                    "input": f"{kind} ({n} task definitions), {mode}",
+                    "other": "Checkov",
+                    "t_other": statistics.median(t_cks),
+                    "t_ours": statistics.median(t_egs),
+                    "their_fails": len(theirs),
+                    "matched": len(theirs) - len(missed),
+                    "missed": missed,
+                    "extra": dict(only_ours),
+                    "out_bytes": (len(proc.stdout), out.stat().st_size),
+                }
+            )
     return rows
 
 
@@ -306,12 +321,19 @@ def main() -> None:
     parser.add_argument("--checkov")
     parser.add_argument("--prowler")
     parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument(
+        "--forms",
+        default="cloudformation,terraform",
+        help="Checkov inputs to compare (comma list of cloudformation, terraform)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command (median)")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.checkov:
-            rows += run_checkov(args.checkov, work, args.n)
+            forms = tuple(f.strip() for f in args.forms.split(",") if f.strip())
+            rows += run_checkov(args.checkov, work, args.n, forms, args.repeat)
         if args.prowler:
             rows.append(run_prowler(args.prowler, work, args.n))
     print(
@@ -320,9 +342,13 @@ def main() -> None:
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(
-            f"| {r['input']} | {r['other']} | {r['t_other']:.1f} | {r['t_ours']:.1f} | "
+            f"| {r['input']} | {r['other']} | {r['t_other']:.2f} | {r['t_ours']:.2f} | "
             f"{r['t_other'] / r['t_ours']:.1f}x | {r['their_fails']} | {r['matched']} |"
         )
+    for r in rows:
+        if "out_bytes" in r:
+            theirs, ours = r["out_bytes"]
+            print(f"{r['input']}: output Checkov {theirs:,} bytes, ecsguard {ours:,} bytes")
     for r in rows:
         if r.get("extra"):
             print(f"{r['input']}: ecsguard-only fails by Checkov id: {r['extra']}")
