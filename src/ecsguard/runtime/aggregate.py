@@ -6,6 +6,8 @@ beyond the window arrives, when the table is full, or on ``flush``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from ecsguard.runtime.alerts import Alert
 
 __all__ = ["Aggregator"]
@@ -19,7 +21,8 @@ class Aggregator:
     def __init__(self, window_ms: int = 60_000, cap: int = 10_000) -> None:
         self.window_ms = window_ms
         self.cap = cap
-        self.groups: dict[tuple[str, ...], Alert] = {}
+        # OrderedDict: the oldest group is taken in O(1) (a dict rescans deleted front slots)
+        self.groups: OrderedDict[tuple[str, ...], Alert] = OrderedDict()
 
     def add(self, key: tuple[str, ...], alert: Alert) -> list[Alert]:
         if self.window_ms <= 0:
@@ -37,7 +40,7 @@ class Aggregator:
         alert.last_ms = alert.time_ms
         self.groups[key] = alert
         if len(self.groups) > self.cap:
-            out.append(self.groups.pop(next(iter(self.groups))))
+            out.append(self.groups.popitem(last=False)[1])
         return out
 
     def expire(self, now_ms: int) -> list[Alert]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +203,7 @@ class BaselineDetector:
     def __init__(self, baseline: Baseline, learn: bool = False) -> None:
         self.baseline = baseline
         self.learn = learn
-        self.resolved: dict[str, str] = {}
+        self.resolved: OrderedDict[str, str] = OrderedDict()  # FIFO, O(1) eviction
 
     def _remember_answers(self, e: dict[str, Any]) -> None:
         query = (e.get("query") or _E).get("hostname")
@@ -211,7 +212,7 @@ class BaselineDetector:
             if isinstance(rdata, str) and isinstance(query, str):
                 self.resolved[rdata] = query.lower().rstrip(".")
         if len(self.resolved) > _MAX_RESOLVED:
-            del self.resolved[next(iter(self.resolved))]
+            self.resolved.popitem(last=False)
 
     def check(self, e: dict[str, Any], cls: int) -> list[Detection]:
         if cls == 4003:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any
 
 from ecsguard.runtime.alerts import Detection
@@ -104,8 +104,9 @@ class IntelDetector:
         if intel.hashes or intel.yara is not None:
             classes.add(1007)
         self.classes = frozenset(classes)
-        self._dga_cache: dict[str, float] = {}
-        self._yara_cache: dict[tuple[int, int, int, int], list[str]] = {}
+        # FIFO caches: OrderedDict evicts the oldest in O(1) (see state.RuntimeState)
+        self._dga_cache: OrderedDict[str, float] = OrderedDict()
+        self._yara_cache: OrderedDict[tuple[int, int, int, int], list[str]] = OrderedDict()
         self._yara_cap = yara_cache
 
     def check(self, e: dict[str, Any], cls: int) -> list[Detection]:
@@ -174,7 +175,7 @@ class IntelDetector:
         if score is None:
             score = self._dga_cache[name] = dga_score(name)
             if len(self._dga_cache) > 8192:
-                del self._dga_cache[next(iter(self._dga_cache))]
+                self._dga_cache.popitem(last=False)
         return score
 
     def _exec(self, e: dict[str, Any]) -> list[Detection]:
@@ -213,7 +214,7 @@ class IntelDetector:
                 names = []
             self._yara_cache[key] = names
             if len(self._yara_cache) > self._yara_cap:
-                del self._yara_cache[next(iter(self._yara_cache))]
+                self._yara_cache.popitem(last=False)
         if not names:
             return []
         ind = Indicator(path, "malware", "yara", ",".join(names))
