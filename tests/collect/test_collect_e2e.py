@@ -23,6 +23,7 @@ from ecsguard.sample.estate_base import FAKE_SECRET, SECURITY_GROUPS
 from ecsguard.sample.estate_data import REPOSITORIES
 from ecsguard.sample.estate_ecs import container
 from ecsguard.sample.estate_spec import CLUSTERS, SERVICES
+from ecsguard.testing import client
 
 
 @pytest.fixture(scope="module")
@@ -339,6 +340,11 @@ def test_bucket_of_a_region_not_collected_stays_at_home() -> None:
 
 
 def test_every_call_is_a_documented_permission(estate: Estate) -> None:
+    events: Any = client(estate.url, "events")  # a scheduled task, so its targets are read
+    events.put_rule(Name="nightly", ScheduleExpression="rate(1 day)")
+    target = {"Id": "t", "Arn": estate.ids["cluster:platform"], "RoleArn": "arn:aws:iam::1:role/r"}
+    target["EcsParameters"] = {"TaskDefinitionArn": estate.ids["td:payment-api"]}
+    events.put_targets(Rule="nightly", Targets=[target])
     calls: set[tuple[str, str]] = set()
     options = CollectOptions(
         regions=("us-east-1",), endpoint_url=estate.url, on_call=lambda s, op: calls.add((s, op))

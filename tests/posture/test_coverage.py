@@ -96,6 +96,12 @@ ADJACENT = [
     ("/ecs/forever", "logs.log_group.kms", "fail"),
     ("k2", "kms.key.not_pending_deletion", "fail"),
     ("k3", "kms.key.rotation", None),
+    ("nightly-report-public", "ecs.scheduled_task.no_public_ip", "fail"),
+    ("nightly-report-public", "ecs.scheduled_task.fargate_latest_platform", "fail"),
+    ("hourly-report", "ecs.scheduled_task.no_public_ip", "pass"),
+    ("hourly-report", "ecs.scheduled_task.fargate_latest_platform", "pass"),  # FARGATE_SPOT
+    ("on-upload", "ecs.scheduled_task.no_public_ip", "pass"),
+    ("on-upload", "ecs.scheduled_task.fargate_latest_platform", None),  # EC2 launch type
     ("k1", "kms.key.policy_not_public", "pass"),  # Principal * restricted by kms:CallerAccount
     ("k2", "kms.key.policy_not_public", "pass"),
     ("k3", "kms.key.policy_not_public", None),  # AWS managed

@@ -36,6 +36,7 @@ from ecsguard.collect.aws_platform import (
     collect_ecr,
     collect_efs,
     collect_elbv2,
+    collect_events,
     collect_kms,
     collect_logs,
 )
@@ -72,6 +73,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "ecr": ("repositories",),
     "logs": ("logGroups",),
     "kms": ("keys",),
+    "events": ("rules",),
     "iam": ("roles",),
     "servicediscovery": ("namespaces", "services"),
     "secretsmanager": ("secrets",),
@@ -110,6 +112,7 @@ REGIONAL: dict[str, Section] = {
     "ecr": lambda caller, _: collect_ecr(caller),
     "logs": lambda caller, _: collect_logs(caller),
     "kms": lambda caller, _: collect_kms(caller),
+    "events": lambda caller, _: collect_events(caller),
     "servicediscovery": lambda caller, _: collect_servicediscovery(caller),
     "secretsmanager": lambda caller, _: collect_secretsmanager(caller),
     "ssm": lambda caller, _: collect_ssm(caller),

@@ -78,6 +78,7 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "GetKeyPolicy",
         "ListResourceTags",
     ),
+    "events": ("ListRules", "ListTargetsByRule"),
     "iam": ("GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"),
     "servicediscovery": ("ListNamespaces", "ListServices"),
     "secretsmanager": ("ListSecrets",),

@@ -1,4 +1,4 @@
-"""Sections for the services ECS workloads lean on: elbv2, efs, ecr, logs and kms.
+"""Sections for the services ECS workloads lean on: elbv2, efs, ecr, logs, kms and events.
 
 Items are API items; per-resource extras (attributes, policies, tags, target health) are added
 under the key the API's own reply uses for them.
@@ -177,3 +177,18 @@ def _key(caller: Caller, key_id: str) -> dict[str, Any] | None:
         if tags is not None:
             key["Tags"] = tags
     return key
+
+
+def collect_events(caller: Caller) -> dict[str, list[Any]]:
+    """EventBridge rules of the default event bus (the only bus that runs schedules) that
+    start ECS tasks, each with ``Targets``: its ListTargetsByRule items."""
+    rules = caller.pages("ListRules", "Rules") or []
+    caller.fan_out(rules, lambda rule: _rule_targets(caller, rule))
+    return {"rules": [r for r in rules if any("EcsParameters" in t for t in r.get("Targets", []))]}
+
+
+def _rule_targets(caller: Caller, rule: dict[str, Any]) -> None:
+    name = rule["Name"]
+    targets = caller.pages("ListTargetsByRule", "Targets", rule.get("Arn") or name, Rule=name)
+    if targets is not None:
+        rule["Targets"] = targets

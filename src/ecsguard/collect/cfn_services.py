@@ -1,5 +1,5 @@
 """CloudFormation resources of the services around ECS to their APIs' shapes: ELBv2, EFS, ECR,
-CloudWatch Logs, KMS, IAM, Cloud Map, Secrets Manager, SSM, RDS, SQS and S3.
+CloudWatch Logs, KMS, EventBridge rules, IAM, Cloud Map, Secrets Manager, SSM, RDS, SQS and S3.
 
 Only listed properties are copied, so a secret's value (``SecretString``, an SSM ``Value``)
 never enters the inventory.
@@ -306,3 +306,71 @@ def s3_bucket(lid: str, props: Item) -> Item:
     if "BucketEncryption" in props:
         out["Encryption"] = props["BucketEncryption"]
     return {**out, "Tags": tags(props.get("Tags"))}
+
+
+def _events_ecs_parameters(ecs: Any) -> Any:
+    """``Targets[].EcsParameters`` as the EventBridge API spells it (ListTargetsByRule)."""
+    if not isinstance(ecs, dict):
+        return ecs
+    table = {
+        "TaskDefinitionArn": "TaskDefinitionArn",
+        "TaskCount": "TaskCount",
+        "LaunchType": "LaunchType",
+        "PlatformVersion": "PlatformVersion",
+        "Group": "Group",
+        "EnableECSManagedTags": "EnableECSManagedTags",
+        "EnableExecuteCommand": "EnableExecuteCommand",
+        "PropagateTags": "PropagateTags",
+        "ReferenceId": "ReferenceId",
+        "TagList": "Tags",
+    }
+    out: Item = pick(ecs, table)
+    network = ecs.get("NetworkConfiguration")
+    if isinstance(network, dict):
+        vpc = network.get("AwsVpcConfiguration")
+        if isinstance(vpc, dict):
+            vpc = pick(vpc, {k: k for k in ("Subnets", "SecurityGroups", "AssignPublicIp")})
+        out["NetworkConfiguration"] = {"awsvpcConfiguration": vpc}
+    elif network is not None:
+        out["NetworkConfiguration"] = network
+    strategy = ecs.get("CapacityProviderStrategy")
+    if isinstance(strategy, list):
+        out["CapacityProviderStrategy"] = [
+            pick(s, {"CapacityProvider": "capacityProvider", "Weight": "weight", "Base": "base"})
+            if isinstance(s, dict)
+            else s
+            for s in strategy
+        ]
+    elif strategy is not None:
+        out["CapacityProviderStrategy"] = strategy
+    return out
+
+
+def _events_target(target: Any) -> Any:
+    if not isinstance(target, dict):
+        return target
+    out: Item = pick(target, {"Id": "Id", "Arn": "Arn", "RoleArn": "RoleArn"})
+    if "EcsParameters" in target:
+        out["EcsParameters"] = _events_ecs_parameters(target["EcsParameters"])
+    return out
+
+
+def event_rule(lid: str, props: Item) -> Item:
+    table = {
+        "Name": "Name",
+        "Description": "Description",
+        "EventBusName": "EventBusName",
+        "EventPattern": "EventPattern",
+        "ScheduleExpression": "ScheduleExpression",
+        "State": "State",
+        "RoleArn": "RoleArn",
+    }
+    out: Item = {"Arn": lid, **pick(props, table)}
+    out.setdefault("State", "ENABLED")
+    targets = props.get("Targets", [])
+    out["Targets"] = (
+        targets
+        if isinstance(targets, Unknown)
+        else [_events_target(t) for t in targets if isinstance(t, dict | Unknown)]
+    )
+    return out

@@ -69,6 +69,7 @@ PRIMARY: dict[str, tuple[str, str, Translate]] = {
     "AWS::ECR::Repository": ("ecr", "repositories", cfn_services.ecr_repository),
     "AWS::Logs::LogGroup": ("logs", "logGroups", cfn_services.log_group),
     "AWS::KMS::Key": ("kms", "keys", cfn_services.kms_key),
+    "AWS::Events::Rule": ("events", "rules", cfn_services.event_rule),
     "AWS::IAM::Role": ("iam", "roles", cfn_services.iam_role),
     "AWS::ServiceDiscovery::Service": ("servicediscovery", "services", cfn_services.sd_service),
     "AWS::SecretsManager::Secret": ("secretsmanager", "secrets", cfn_services.secret),

@@ -172,6 +172,9 @@ ATTACH: dict[str, Callable[[Plan, str, Item], None]] = {
     ),
     "aws_kms_alias": _append("aws_kms_key", "target_key_id", "Aliases", lambda a, v: v.get("name")),
     "aws_kms_key_policy": _set("aws_kms_key", "key_id", _policy_text("Policy")),
+    "aws_cloudwatch_event_target": _append(
+        "aws_cloudwatch_event_rule", "rule", "Targets", tf_services.event_target
+    ),
     "aws_iam_role_policy": _append(
         "aws_iam_role", "role", "RolePolicyList", lambda a, v: tf_services.inline_policy(v)
     ),

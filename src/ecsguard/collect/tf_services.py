@@ -1,5 +1,5 @@
 """Terraform resources of the services around ECS to their APIs' shapes (ELBv2, EFS, ECR, Logs,
-KMS, IAM, Cloud Map, Secrets Manager, SSM, RDS, SQS, S3). Only listed attributes are copied:
+KMS, EventBridge, IAM, Cloud Map, Secrets Manager, SSM, RDS, SQS, S3). Only listed attributes are copied:
 ``secret_string`` or an SSM ``value`` never enters the inventory."""
 
 from __future__ import annotations
@@ -362,3 +362,73 @@ def sqs_queue(rid: str, values: Item) -> Item:
 def s3_bucket(rid: str, values: Item) -> Item:
     name = values.get("bucket")
     return {"Name": name if present(name) else rid, "Tags": tag_list(values)}
+
+
+def event_rule(rid: str, values: Item) -> Item:
+    table = {
+        "name": "Name",
+        "arn": "Arn",
+        "description": "Description",
+        "event_bus_name": "EventBusName",
+        "event_pattern": "EventPattern",
+        "schedule_expression": "ScheduleExpression",
+        "role_arn": "RoleArn",
+        "state": "State",
+    }
+    out: Item = {"Arn": rid, **pick(values, table)}
+    if "State" not in out and isinstance(values.get("is_enabled"), bool):
+        out["State"] = "ENABLED" if values["is_enabled"] else "DISABLED"
+    return out
+
+
+def _ecs_target(ecs: Any) -> Any:
+    """An ``ecs_target`` block as the EventBridge API's ``EcsParameters``."""
+    if not isinstance(ecs, dict):
+        return ecs
+    table = {
+        "task_definition_arn": "TaskDefinitionArn",
+        "task_count": "TaskCount",
+        "launch_type": "LaunchType",
+        "platform_version": "PlatformVersion",
+        "group": "Group",
+        "enable_ecs_managed_tags": "EnableECSManagedTags",
+        "enable_execute_command": "EnableExecuteCommand",
+        "propagate_tags": "PropagateTags",
+    }
+    out: Item = pick(values=ecs, table=table)
+    network = one(ecs.get("network_configuration"))
+    if isinstance(network, dict):
+        public = network.get("assign_public_ip")
+        vpc: Any = {
+            "Subnets": network.get("subnets") or [],
+            "SecurityGroups": network.get("security_groups") or [],
+            "AssignPublicIp": public
+            if isinstance(public, Unknown)
+            else ("ENABLED" if public is True else "DISABLED"),
+        }
+        out["NetworkConfiguration"] = {"awsvpcConfiguration": vpc}
+    elif isinstance(network, Unknown):
+        out["NetworkConfiguration"] = network
+    strategy = blocks(ecs.get("capacity_provider_strategy"))
+    if strategy:
+        out["CapacityProviderStrategy"] = [
+            pick(s, {"capacity_provider": "capacityProvider", "weight": "weight", "base": "base"})
+            if isinstance(s, dict)
+            else s
+            for s in strategy
+        ]
+    tags = ecs.get("tags")
+    if isinstance(tags, dict):
+        out["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return out
+
+
+def event_target(address: str, values: Item) -> Item:
+    """An ``aws_cloudwatch_event_target`` as a ListTargetsByRule item."""
+    target_id = values.get("target_id")
+    out: Item = {"Id": target_id if isinstance(target_id, str) and target_id else address}
+    out.update(pick(values, {"arn": "Arn", "role_arn": "RoleArn"}))
+    ecs = values.get("ecs_target")
+    if isinstance(ecs, Unknown) or ecs:
+        out["EcsParameters"] = _ecs_target(one(ecs))
+    return out

@@ -38,6 +38,7 @@ PRIMARY: dict[str, tuple[str, str, Translate, str]] = {
     "aws_ecr_repository": ("ecr", "repositories", tf_services.ecr_repository, "arn"),
     "aws_cloudwatch_log_group": ("logs", "logGroups", tf_services.log_group, "arn"),
     "aws_kms_key": ("kms", "keys", tf_services.kms_key, "key_id"),
+    "aws_cloudwatch_event_rule": ("events", "rules", tf_services.event_rule, "arn"),
     "aws_iam_role": ("iam", "roles", tf_services.iam_role, "arn"),
     "aws_service_discovery_private_dns_namespace": (
         "servicediscovery",

@@ -65,6 +65,7 @@ SECTIONS: dict[tuple[str, str], tuple[str, type[Resource]]] = {
     ("ecr", "repositories"): ("ecr_repositories", svc.EcrRepository),
     ("logs", "logGroups"): ("log_groups", svc.LogGroup),
     ("kms", "keys"): ("kms_keys", svc.KmsKey),
+    ("events", "rules"): ("event_rules", svc.EventRule),
     ("iam", "roles"): ("iam_roles", svc.IamRole),
     ("servicediscovery", "namespaces"): ("sd_namespaces", svc.SdNamespace),
     ("servicediscovery", "services"): ("sd_services", svc.SdService),
@@ -126,6 +127,7 @@ class Inventory:
     ecr_repositories: tuple[svc.EcrRepository, ...]
     log_groups: tuple[svc.LogGroup, ...]
     kms_keys: tuple[svc.KmsKey, ...]
+    event_rules: tuple[svc.EventRule, ...]
     iam_roles: tuple[svc.IamRole, ...]
     sd_namespaces: tuple[svc.SdNamespace, ...]
     sd_services: tuple[svc.SdService, ...]

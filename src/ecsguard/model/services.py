@@ -1,5 +1,5 @@
-"""Records of the AWS services around ECS: ELBv2, EFS, ECR, Logs, KMS, IAM, Cloud Map,
-Secrets Manager, SSM, RDS, SQS and S3, each in its own API's spelling.
+"""Records of the AWS services around ECS: ELBv2, EFS, ECR, Logs, KMS, EventBridge, IAM, Cloud
+Map, Secrets Manager, SSM, RDS, SQS and S3, each in its own API's spelling.
 
 Only metadata is modelled for Secrets Manager and SSM: values are never collected.
 """
@@ -305,6 +305,83 @@ class KmsKey(Resource, rename="pascal", frozen=True):
     aliases: tuple[str, ...] = ()
     policy: PolicyDoc = None
     tags: tuple[dict[str, Any], ...] = ()
+
+
+class EventsAwsVpcConfiguration(_P, frozen=True):
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+    assign_public_ip: str | None = None
+
+
+class EventsNetworkConfiguration(_P, frozen=True):
+    awsvpc_configuration: EventsAwsVpcConfiguration | None = msgspec.field(
+        default=None, name="awsvpcConfiguration"
+    )
+
+
+class EventsCapacityProviderItem(_C, frozen=True):
+    """camelCase in the EventBridge API too."""
+
+    capacity_provider: str = ""
+    weight: int | None = None
+    base: int | None = None
+
+
+class EcsParameters(_P, frozen=True):
+    """An EventBridge target's ``EcsParameters``: the RunTask call the rule makes."""
+
+    task_definition_arn: str = ""
+    task_count: int | None = None
+    launch_type: str | None = None
+    network_configuration: EventsNetworkConfiguration | None = None
+    platform_version: str | None = None
+    group: str | None = None
+    capacity_provider_strategy: tuple[EventsCapacityProviderItem, ...] = ()
+    enable_ecs_managed_tags: bool | None = msgspec.field(default=None, name="EnableECSManagedTags")
+    enable_execute_command: bool | None = None
+    placement_constraints: tuple[dict[str, Any], ...] = ()
+    placement_strategy: tuple[dict[str, Any], ...] = ()
+    propagate_tags: str | None = None
+    reference_id: str | None = None
+    tags: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def awsvpc(self) -> EventsAwsVpcConfiguration | None:
+        nc = self.network_configuration
+        return nc.awsvpc_configuration if nc else None
+
+
+class EventTarget(_P, frozen=True):
+    id: str = ""
+    arn: str | None = None  # the cluster, for ECS targets
+    role_arn: str | None = None
+    ecs_parameters: EcsParameters | None = None
+
+
+class EventRule(Resource, rename="pascal", frozen=True):
+    """A ListRules item plus ``Targets`` (its ListTargetsByRule items). The collector keeps
+    only rules with an ECS target; templates and plans give every rule they define."""
+
+    TYPE: ClassVar[str] = "AWS::Events::Rule"
+    ARN_FIELD: ClassVar[str] = "arn"
+    NAME_FIELD: ClassVar[str] = "name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("name",)
+
+    name: str = ""
+    arn: str | None = None
+    event_pattern: str | dict[str, Any] | None = None
+    state: str | None = None
+    description: str | None = None
+    schedule_expression: str | None = None
+    role_arn: str | None = None
+    managed_by: str | None = None
+    event_bus_name: str | None = None
+    targets: tuple[EventTarget, ...] = ()
+
+    @property
+    def ecs_targets(self) -> list[tuple[int, EventTarget]]:
+        """(index in ``Targets``, target) of the targets that run ECS tasks."""
+        return [(i, t) for i, t in enumerate(self.targets) if t.ecs_parameters is not None]
 
 
 class AttachedPolicy(_P, frozen=True):

@@ -85,6 +85,15 @@ def _standalone_tasks(inv: Inventory, all_revisions: bool) -> list[Any]:
     ]
 
 
+def _scheduled_tasks(inv: Inventory, all_revisions: bool) -> list[Any]:
+    """EventBridge rules that start ECS tasks, or whose targets the input left undetermined."""
+    return [
+        rule
+        for rule in inv.event_rules
+        if rule.ecs_targets or any(u.startswith("Targets") for u in rule.unknown)
+    ]
+
+
 def _attr(name: str) -> Callable[[Inventory, bool], list[Any]]:
     return lambda inv, _all: list(getattr(inv, name))
 
@@ -139,6 +148,7 @@ COLLECTIONS: dict[str, Collection] = {
     ),
     "log_groups": Collection(_attr("log_groups"), "logs"),
     "kms_keys": Collection(_attr("kms_keys"), "kms"),
+    "scheduled_tasks": Collection(_scheduled_tasks, "events", ("ListRules", "ListTargetsByRule")),
 }
 # every operation some collection of a service names; an error from any other operation of
 # that service concerns all its collections (fail closed on what we do not recognise)
@@ -165,6 +175,7 @@ RESOURCE_TYPES: dict[str, str] = {
     "load_balancers": "AWS::ElasticLoadBalancingV2::LoadBalancer",
     "log_groups": "AWS::Logs::LogGroup",
     "kms_keys": "AWS::KMS::Key",
+    "scheduled_tasks": "AWS::Events::Rule",
 }
 
 

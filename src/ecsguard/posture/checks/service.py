@@ -1,10 +1,12 @@
-"""Service, task-set and standalone-task predicates (metadata in service.yaml)."""
+"""Service, task-set, standalone-task and scheduled-task predicates (metadata in service.yaml)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ecsguard.model.ecs import AwsVpcConfiguration, Service, Task
+from ecsguard.model.services import EventRule
 from ecsguard.posture.context import Context
 from ecsguard.posture.outcome import (
     Outcome,
@@ -85,12 +87,14 @@ def service_no_open_ingress(svc: Service, ctx: Context) -> Outcomes:
     return out
 
 
-def _is_fargate(svc: Service, ctx: Context) -> bool | None:
-    if svc.launch_type:
-        return svc.launch_type == "FARGATE"
-    strategy = svc.capacity_provider_strategy
+def _is_fargate(
+    launch_type: str | None, strategy: Sequence[Any], cluster_ref: str | None, ctx: Context
+) -> bool:
+    """Whether tasks started this way (a service, a RunTask call) land on Fargate."""
+    if launch_type:
+        return launch_type == "FARGATE"
     if not strategy:
-        cluster = ctx.inventory.cluster(svc.cluster_arn)
+        cluster = ctx.inventory.cluster(cluster_ref)
         strategy = cluster.default_capacity_provider_strategy if cluster else ()
     if not strategy:
         return False  # ECS defaults to the EC2 launch type
@@ -105,30 +109,88 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(parts + [0] * (3 - len(parts)))
 
 
-def fargate_latest_platform(svc: Service, ctx: Context) -> Outcomes:
-    for path in ("launchType", "capacityProviderStrategy", "platformVersion"):
-        if svc.unknown and unknown_at(svc.unknown, path):
-            return [undetermined(path)]
-    if not _is_fargate(svc, ctx):
-        return None
-    version = svc.platform_version or "LATEST"
+def _platform_outcome(
+    ctx: Context, path: str, given: str | None, family: str | None, td_ref: str | None
+) -> Outcome:
+    """LATEST or at least the policy's latest version for the OS family passes."""
+    version = given or "LATEST"
     if version == "LATEST":
-        return [passed("platformVersion", svc.platform_version)]
-    family = (svc.platform_family or "").upper()
+        return passed(path, given)
+    family = (family or "").upper()
     if not family:
-        td = ctx.inventory.task_definition(svc.task_definition)
+        td = ctx.inventory.task_definition(td_ref)
         family = "WINDOWS" if td is not None and td.is_windows else "LINUX"
     windows = family.startswith("WINDOWS")
     latest = ctx.policy.fargate_windows_version if windows else ctx.policy.fargate_linux_version
     have = _version(version)
     if have and have >= _version(latest):
-        return [passed("platformVersion", version)]
+        return passed(path, version)
     os_name = "Windows" if windows else "Linux"
+    return fail(path, version, f"Fargate {os_name} platform {version}, latest is {latest}")
+
+
+def fargate_latest_platform(svc: Service, ctx: Context) -> Outcomes:
+    for path in ("launchType", "capacityProviderStrategy", "platformVersion"):
+        if svc.unknown and unknown_at(svc.unknown, path):
+            return [undetermined(path)]
+    if not _is_fargate(svc.launch_type, svc.capacity_provider_strategy, svc.cluster_arn, ctx):
+        return None
     return [
-        fail(
-            "platformVersion", version, f"Fargate {os_name} platform {version}, latest is {latest}"
+        _platform_outcome(
+            ctx, "platformVersion", svc.platform_version, svc.platform_family, svc.task_definition
         )
     ]
+
+
+def _unknown_ecs_targets(rule: EventRule) -> list[Outcome]:
+    """Errors for targets (or the whole list) the input left undetermined."""
+    if not rule.unknown:
+        return []
+    if unknown_at(rule.unknown, "Targets"):
+        return [undetermined("Targets")]
+    return [
+        undetermined(f"Targets[{index}].EcsParameters")
+        for index, target in enumerate(rule.targets)
+        if target.ecs_parameters is None
+        and unknown_at(rule.unknown, f"Targets[{index}].EcsParameters")
+    ]
+
+
+def scheduled_task_no_public_ip(rule: EventRule, ctx: Context) -> Outcomes:
+    out = _unknown_ecs_targets(rule)
+    for index, target in rule.ecs_targets:
+        path = f"Targets[{index}].EcsParameters.NetworkConfiguration.awsvpcConfiguration"
+        path += ".AssignPublicIp"
+        vpc = target.ecs_parameters.awsvpc if target.ecs_parameters else None
+        if rule.unknown and unknown_at(rule.unknown, path):
+            out.append(undetermined(path))
+        elif vpc is not None and vpc.assign_public_ip == "ENABLED":
+            what = f"target {target.id}" if target.id else "a target"
+            out.append(fail(path, "ENABLED", f"{what} starts tasks with a public IP"))
+        else:
+            out.append(passed(path, vpc.assign_public_ip if vpc else None))
+    return out or None
+
+
+def scheduled_task_fargate_latest_platform(rule: EventRule, ctx: Context) -> Outcomes:
+    out = _unknown_ecs_targets(rule)
+    for index, target in rule.ecs_targets:
+        ecs = target.ecs_parameters
+        if ecs is None:
+            continue
+        prefix = f"Targets[{index}].EcsParameters"
+        fields = ("LaunchType", "CapacityProviderStrategy", "PlatformVersion")
+        unknown = [f for f in fields if rule.unknown and unknown_at(rule.unknown, f"{prefix}.{f}")]
+        if unknown:
+            out.append(undetermined(f"{prefix}.{unknown[0]}"))
+            continue
+        if not _is_fargate(ecs.launch_type, ecs.capacity_provider_strategy, target.arn, ctx):
+            continue
+        path = f"{prefix}.PlatformVersion"
+        out.append(
+            _platform_outcome(ctx, path, ecs.platform_version, None, ecs.task_definition_arn)
+        )
+    return out or None
 
 
 def service_no_execute_command(svc: Service, ctx: Context) -> Outcomes:
@@ -192,4 +254,6 @@ CHECKS: dict[str, Predicate] = {
     "service_no_admin_role": service_no_admin_role,
     "service_load_balancer_attached": service_load_balancer_attached,
     "service_tagged": service_tagged,
+    "scheduled_task_no_public_ip": scheduled_task_no_public_ip,
+    "scheduled_task_fargate_latest_platform": scheduled_task_fargate_latest_platform,
 }
