@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+from typing import Any
+
+import orjson
+
+from ecsguard.runtime import load_engine
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert
 from ecsguard.runtime.state import RuntimeState
+from ecsguard.sample.runtime.generate import stream
 
 
 def _launch(pid: int, ppid: int, name: str = "x") -> dict[str, object]:
@@ -63,3 +71,74 @@ def test_aggregator_cap_and_expiry_release_oldest_first() -> None:
     assert [a.rule_id for a in out] == ["a"]
     assert [a.rule_id for a in agg.expire(12)] == ["b"]  # 1 + 10 < 12; 2 + 10 is not
     assert [a.rule_id for a in agg.flush()] == ["c"]
+
+
+def _summary(alerts: list[Alert]) -> Counter[tuple[str, str, int]]:
+    return Counter((a.rule_id, a.event_uids[0] if a.event_uids else "", a.count) for a in alerts)
+
+
+_HOSTILE: list[Any] = [None, 7, "x", [], [1], {}, {"a": 1}, True, 1.5, "/etc/shadow"]
+
+
+def _mutated(events: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Events with random subtrees replaced by wrong shapes; ``class_uid`` stays the first key
+    (the agent's order), so the staged decoders are what reads them."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for ev in events:
+        ev = orjson.loads(orjson.dumps(ev))
+        for _ in range(rng.randint(1, 3)):
+            node = ev
+            while True:
+                keys = [k for k in node if k != "class_uid"]
+                if not keys:
+                    break
+                key = rng.choice(keys)
+                if isinstance(node[key], dict) and rng.random() < 0.6:
+                    node = node[key]
+                    continue
+                node[key] = rng.choice(_HOSTILE)
+                break
+        out.append(ev)
+    return out
+
+
+def test_staged_decoding_gives_the_same_alerts_and_counts_as_the_dict_path() -> None:
+    events = [ev for ev, _ in stream(4000, 12, seed=7)]
+    dns = next(ev for ev in events if ev["class_uid"] == 4003)
+    for i, name in enumerate(("xkqjzvbwtpl7rmfh.com", "example.com", "qzx8vkt3wbnm1pl.net")):
+        # the DGA heuristic is a detector: it runs on the first stage's partial event
+        ev = orjson.loads(orjson.dumps(dns))
+        ev["query"]["hostname"] = name
+        ev["time"] += 200_000 * (i + 1)
+        events.insert(1000 * (i + 1), ev)
+    lines = [orjson.dumps(ev) for ev in events]
+    assert all(line.startswith(b'{"class_uid":') for line in lines)
+    hostile = _mutated(events[:1500], seed=3)
+    # a later duplicate class_uid wins in JSON: the staged path must notice
+    dup = [lines[0][:-1] + b',"class_uid":4001}', lines[1][:-1] + b',"class_uid":"1001"}']
+    for chunk_lines, chunk_events in (
+        (lines, events),
+        ([orjson.dumps(ev) for ev in hostile], hostile),
+        (dup, [orjson.loads(x) for x in dup]),
+    ):
+        fast, slow = load_engine(), load_engine()
+        got_fast = [a for line in chunk_lines for a in fast.process_line(line)] + fast.flush()
+        got_slow = [a for ev in chunk_events for a in slow.process(ev)] + slow.flush()
+        assert _summary(got_fast) == _summary(got_slow)
+        assert (fast.stats.events, fast.stats.unknown_class, fast.stats.alerts) == (
+            slow.stats.events,
+            slow.stats.unknown_class,
+            slow.stats.alerts,
+        )
+        assert fast.stats.by_rule == slow.stats.by_rule
+        if chunk_events is events:
+            assert fast.stats.by_rule.get("intel.dga_heuristic") == 2
+
+
+def test_every_class_has_a_staged_route_and_launches_skip_the_first_stage() -> None:
+    engine = load_engine()
+    routes = {r.cls: r for r in engine._by_prefix.values()}
+    assert set(routes) == {1007, 1001, 4001, 4003}
+    assert routes[1007].first is None
+    assert all(routes[c].first is not None for c in (1001, 4001, 4003))

@@ -13,6 +13,7 @@ from ecsguard.runtime.alerts import Alert
 __all__ = ["Aggregator"]
 
 _MAX_UIDS = 100
+_NEVER = float("inf")
 
 
 class Aggregator:
@@ -23,6 +24,13 @@ class Aggregator:
         self.cap = cap
         # OrderedDict: the oldest group is taken in O(1) (a dict rescans deleted front slots)
         self.groups: OrderedDict[tuple[str, ...], Alert] = OrderedDict()
+        # ``expire(now)`` releases something only when ``now > next_expiry`` (the oldest group's
+        # deadline), so callers test one number per event instead of calling it.
+        self.next_expiry: float = _NEVER
+
+    def _update(self) -> None:
+        groups = self.groups
+        self.next_expiry = groups[next(iter(groups))].time_ms + self.window_ms if groups else _NEVER
 
     def add(self, key: tuple[str, ...], alert: Alert) -> list[Alert]:
         if self.window_ms <= 0:
@@ -41,6 +49,7 @@ class Aggregator:
         self.groups[key] = alert
         if len(self.groups) > self.cap:
             out.append(self.groups.popitem(last=False)[1])
+        self._update()
         return out
 
     def expire(self, now_ms: int) -> list[Alert]:
@@ -52,9 +61,11 @@ class Aggregator:
             if groups[key].time_ms + self.window_ms >= now_ms:
                 break
             out.append(groups.pop(key))
+        self._update()
         return out
 
     def flush(self) -> list[Alert]:
         out = list(self.groups.values())
         self.groups.clear()
+        self.next_expiry = _NEVER
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 import orjson
@@ -52,6 +52,17 @@ class Detector(Protocol):
     def reads(self) -> tuple[tuple[str, ...], ...] | None: ...
 
     def check(self, event: dict[str, Any], cls: int) -> list[Detection]: ...
+
+
+class _Route(NamedTuple):
+    """How a line that starts ``{"class_uid":N,`` is decoded: ``first`` (gate and detector
+    paths; None for process launches, which always feed the process tree), then ``full``."""
+
+    cls: int
+    first: Callable[[bytes], dict[str, Any]] | None
+    full: Callable[[bytes], dict[str, Any]]
+    gate: Callable[[dict[str, Any]], tuple[int, ...]]
+    detectors: tuple[Detector, ...]
 
 
 class ScopeLike(Protocol):
@@ -129,13 +140,8 @@ class Engine:
             for cls in program.classes
         }
         self._rules_on_slim = False
-        self._by_prefix: dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]] = {}
+        self._by_prefix: dict[bytes, _Route] = {}
         self._slim = self._slim_decoder()
-        # Classes whose events need neither process-tree updates nor detectors (file writes
-        # still do, checked per event): their quiet events end at the gate.
-        self._quiet_classes = frozenset(
-            cls for cls in program.classes if cls != _PROCESS and not self._detectors[cls]
-        )
 
     def _slim_decoder(self) -> Callable[[bytes], dict[str, Any]] | None:
         """Partial decoder over every path the gates, state and detectors read (None: unknown)."""
@@ -163,18 +169,32 @@ class Engine:
         self._by_prefix = self._class_decoders()
         return slim_decoder(paths)
 
-    def _class_decoders(self) -> dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]]:
+    def _class_decoders(self) -> dict[bytes, _Route]:
         """Narrower decoders for lines that start ``{"class_uid":N,`` (the agent's key order):
         each keeps only what its class's gate, rules, state and detectors read, so a file event
-        does not pay for a process command line."""
-        out: dict[bytes, tuple[int, Callable[[bytes], dict[str, Any]]]] = {}
+        does not pay for a process command line.
+
+        Classes other than process launches also get a *first stage*: only what the gate and
+        the class's detectors read (plus class, activity and time). Most events end there; an
+        event that feeds the process tree / drift state, or that the gate lets through, is
+        decoded again with the class decoder and processed as before."""
+        out: dict[bytes, _Route] = {}
         shared = set(BASE_PATHS) | set(STATE_PATHS)
         for detector in self.detectors:
             shared.update(getattr(detector, "reads", None) or ())
         for cls, prog in self._classes.items():
             gate = paths_of(prog.gate_source) or set()
             rules = (paths_of(prog.rule_source) or set()) if self._rules_on_slim else set()
-            out[b'{"class_uid":%d,' % cls] = (cls, slim_decoder(shared | gate | rules))
+            full = slim_decoder(shared | gate | rules)
+            first: Callable[[bytes], dict[str, Any]] | None = None
+            if cls != _PROCESS:
+                narrow = set(gate) | {("class_uid",), ("activity_id",), ("time",)}
+                for detector in self._detectors[cls]:
+                    narrow.update(getattr(detector, "reads", None) or ())
+                first = slim_decoder(narrow)
+            out[b'{"class_uid":%d,' % cls] = _Route(
+                cls, first, full, prog.gate, tuple(self._detectors[cls])
+            )
         return out
 
     @property
@@ -191,7 +211,48 @@ class Engine:
         Fast path: decode only the paths gates and detectors read; parse in full only when a
         rule may match or an alert needs the event's context. Results equal ``process``.
         """
-        e = self._decode_partial(line)
+        route = self._by_prefix.get(line[:18])
+        if route is None or route.first is None:
+            return self._process_line(line, route)
+        try:
+            e = route.first(line)
+        except _DECODE_ERRORS:
+            return self._process_line(line, None)  # wrong shapes or bad JSON: the slow way
+        cls = route.cls
+        c = e.get("class_uid")
+        if c.__class__ is not int or c != cls:  # a later duplicate key won
+            return self._process_line(line, route)
+        if cls == _FILE:
+            act = e.get("activity_id")
+            if act is not None and (act.__class__ is not int or act in _WRITES):
+                return self._process_line(line, route)  # feeds the drift state: full stage
+        try:
+            if route.gate(e):
+                return self._process_line(line, route)
+        except _HARMLESS:
+            return self._process_line(line, route)
+        # The gate let no rule through and nothing feeds the state: only detectors remain.
+        self.stats.events += 1
+        t = e.get("time")
+        if t.__class__ is int and t > self._now:
+            self._now = t
+        hits: list[Detection] | None = None
+        for detector in route.detectors:
+            try:
+                found = detector.check(e, cls)
+            except _HARMLESS:
+                self.stats.type_errors += 1
+                continue
+            if found:
+                hits = (hits or []) + found
+        if hits:
+            return self._emit(self._full(e, line), cls, hits)
+        if self._now > self.aggregator.next_expiry:
+            return self._release(self.aggregator.expire(self._now))
+        return []
+
+    def _process_line(self, line: bytes, route: _Route | None) -> list[Alert]:
+        e = self._decode_partial(line, route)
         if e is None:
             try:
                 event = _loads(line)
@@ -202,39 +263,16 @@ class Engine:
                 self.stats.malformed += 1
                 return []
             return self._process(event, None)
-        cls = e.get("class_uid")
-        act = e.get("activity_id")
-        if (
-            cls.__class__ is int
-            and cls in self._quiet_classes
-            and not (act.__class__ in (int, bool, float) and act in _WRITES)
-        ):
-            # No state to feed and no detector for this class: only the gate can make work.
-            try:
-                cands = self._classes[cls].gate(e)
-            except _HARMLESS:
-                return self._process(e, line)
-            if not cands:
-                self.stats.events += 1
-                t = e.get("time")
-                if t.__class__ is int and t > self._now:
-                    self._now = t
-                return (
-                    self._release(self.aggregator.expire(self._now))
-                    if self.aggregator.groups
-                    else []
-                )
         return self._process(e, line)
 
-    def _decode_partial(self, line: bytes) -> dict[str, Any] | None:
-        """The partial event (narrow decoder when the class leads the line), None on failure."""
+    def _decode_partial(self, line: bytes, route: _Route | None) -> dict[str, Any] | None:
+        """The partial event (class decoder when the class leads the line), None on failure."""
         if self._slim is None:
             return None
         try:
-            narrow = self._by_prefix.get(line[:18])
-            if narrow is not None:
-                e = narrow[1](line)
-                if e.get("class_uid") == narrow[0]:  # a later duplicate key would win
+            if route is not None:
+                e = route.full(line)
+                if e.get("class_uid") == route.cls:  # a later duplicate key would win
                     return e
             return self._slim(line)
         except _DECODE_ERRORS:
@@ -282,7 +320,7 @@ class Engine:
                 hits = (hits or []) + found
         if hits:
             return self._emit(full if full is not None else self._full(e, line), cls, hits)
-        if self.aggregator.groups:
+        if self._now > self.aggregator.next_expiry:
             return self._release(self.aggregator.expire(self._now))
         return []
 
@@ -421,7 +459,7 @@ class Engine:
         """Forget all stream state (process tree, drift, held alerts, stats); rules stay compiled."""
         self.state.procs.clear()
         self.state.written.clear()
-        self.aggregator.groups.clear()
+        self.aggregator.flush()
         self.stats = EngineStats()
         self._now = 0
 
