@@ -90,7 +90,9 @@ def key_policy_not_public(key: KmsKey, ctx: Context) -> Outcomes:
         return [undetermined("Policy.Statement")]
     if unsure:
         return [
-            error("Policy", f"statements {', '.join(unsure)} are not fully determined by the input")
+            error(
+                "Policy", f"key policy statements not determined by the input: {', '.join(unsure)}"
+            )
         ]
     return [passed("Policy", None)]
 
