@@ -6,9 +6,11 @@ import random
 from collections import Counter
 from typing import Any
 
+import ahocorasick
 import orjson
+import pytest
 
-from ecsguard.runtime import load_engine
+from ecsguard.runtime import load_engine, program
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert
 from ecsguard.runtime.state import RuntimeState
@@ -142,3 +144,66 @@ def test_every_class_has_a_staged_route_and_launches_skip_the_first_stage() -> N
     assert set(routes) == {1007, 1001, 4001, 4003}
     assert routes[1007].first is None
     assert all(routes[c].first is not None for c in (1001, 4001, 4003))
+
+
+def _gate_results(engine: Any, events: list[dict[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for ev in events:
+        cls = ev.get("class_uid")
+        try:
+            out.append(engine.program.classes[cls].gate(ev))
+        except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+            out.append(type(exc).__name__)
+    return out
+
+
+def test_gate_memo_gives_what_a_fresh_scan_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    events = [ev for ev, _ in stream(3000, 12, seed=11)]
+    events += _mutated(events[:800], seed=5)
+    events = [ev for ev in events if ev.get("class_uid") in (1007, 1001, 4001, 4003)]
+    memo = load_engine()
+    warm = _gate_results(memo, events)
+    assert warm == _gate_results(memo, events)  # second pass: every value remembered
+    assert any(isinstance(r, tuple) and r for r in warm)
+    monkeypatch.setattr(program, "_MEMO_LEN", -1)  # nothing is remembered: always a scan
+    assert _gate_results(load_engine(), events) == warm
+
+
+def test_gate_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(program, "_MEMO_CAP", 3)
+    automaton = ahocorasick.Automaton()
+    automaton.add_word("curl", (1,))
+    automaton.add_word("\x01sh\x00", (2,))
+    automaton.make_automaton()
+    memo: dict[str, tuple[int, ...]] = {}
+    assert program._scan(automaton, memo, "SH") == (2,)
+    assert program._scan(automaton, memo, "curl x | curl") == (1, 1)
+    assert program._scan(automaton, memo, "ls") == ()
+    assert len(memo) == 3
+    assert program._scan(automaton, memo, "wget") == ()
+    assert memo == {"wget": ()}  # full: started over
+    long = "curl " + "a" * program._MEMO_LEN
+    assert program._scan(automaton, memo, long) == (1,) and long not in memo
+
+
+def test_hoisted_gate_source_behaves_like_the_plain_one() -> None:
+    engine = load_engine()
+    events = [ev for ev, _ in stream(2000, 12, seed=13)]
+    events += _mutated(events[:1500], seed=9)
+    for cls, prog in engine.program.classes.items():
+        hoisted = program._hoisted(prog.gate_source)
+        assert "_h0 = e.get(" in hoisted or cls == 4003
+        plain: dict[str, Any] = dict(prog.gate.__globals__)
+        fast: dict[str, Any] = dict(prog.gate.__globals__)
+        exec(prog.gate_source, plain)
+        exec(hoisted, fast)
+        for ev in events:
+            if ev.get("class_uid") != cls:
+                continue
+            results = []
+            for gate in (plain["_gate"], fast["_gate"]):
+                try:
+                    results.append(gate(ev))
+                except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+                    results.append(type(exc).__name__)
+            assert results[0] == results[1]

@@ -212,13 +212,15 @@ class Engine:
         rule may match or an alert needs the event's context. Results equal ``process``.
         """
         route = self._by_prefix.get(line[:18])
-        if route is None or route.first is None:
+        if route is None:
+            return self._process_line(line, None)
+        cls, first, _, gate, detectors = route
+        if first is None:
             return self._process_line(line, route)
         try:
-            e = route.first(line)
+            e = first(line)
         except _DECODE_ERRORS:
             return self._process_line(line, None)  # wrong shapes or bad JSON: the slow way
-        cls = route.cls
         c = e.get("class_uid")
         if c.__class__ is not int or c != cls:  # a later duplicate key won
             return self._process_line(line, route)
@@ -227,7 +229,7 @@ class Engine:
             if act is not None and (act.__class__ is not int or act in _WRITES):
                 return self._process_line(line, route)  # feeds the drift state: full stage
         try:
-            if route.gate(e):
+            if gate(e):
                 return self._process_line(line, route)
         except _HARMLESS:
             return self._process_line(line, route)
@@ -236,17 +238,18 @@ class Engine:
         t = e.get("time")
         if t.__class__ is int and t > self._now:
             self._now = t
-        hits: list[Detection] | None = None
-        for detector in route.detectors:
-            try:
-                found = detector.check(e, cls)
-            except _HARMLESS:
-                self.stats.type_errors += 1
-                continue
-            if found:
-                hits = (hits or []) + found
-        if hits:
-            return self._emit(self._full(e, line), cls, hits)
+        if detectors:
+            hits: list[Detection] | None = None
+            for detector in detectors:
+                try:
+                    found = detector.check(e, cls)
+                except _HARMLESS:
+                    self.stats.type_errors += 1
+                    continue
+                if found:
+                    hits = (hits or []) + found
+            if hits:
+                return self._emit(self._full(e, line), cls, hits)
         if self._now > self.aggregator.next_expiry:
             return self._release(self.aggregator.expire(self._now))
         return []

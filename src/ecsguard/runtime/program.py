@@ -118,13 +118,54 @@ def _gate_source(
                     "            out = out + r",
                 ]
             else:
+                memo = pool.add({})
                 lines += [
                     "        if v.__class__ is str:",
-                    f"            for _, r in {const}.iter('\\x01' + v.lower() + '\\x00'):",
+                    f"            r = {memo}.get(v)",
+                    "            if r is None:",
+                    f"                r = _scan({const}, {memo}, v)",
+                    "            if r:",
                     "                out = out + r",
                 ]
     lines.append("    return out")
     return "\n".join(lines) + "\n"
+
+
+_MEMO_CAP = 4096  # distinct values remembered per gated field, then the memo starts over
+_MEMO_LEN = 512  # longer values are scanned every time
+
+
+def _scan(automaton: Any, memo: dict[str, tuple[int, ...]], value: str) -> tuple[int, ...]:
+    """The rules whose literals the framed, lowered ``value`` contains (in match order), and
+    remember them: the answer depends on the value alone."""
+    out: tuple[int, ...] = ()
+    for _, r in automaton.iter("\x01" + value.lower() + "\x00"):
+        out = out + r
+    if len(value) <= _MEMO_LEN:
+        if len(memo) >= _MEMO_CAP:
+            memo.clear()
+        memo[value] = out
+    return out
+
+
+_TOP = re.compile(r"\(e\.get\(('[^']+')\) or _E\)")
+
+
+def _hoisted(source: str) -> str:
+    """``source`` with each top-level object it reads more than once (``(e.get('process') or
+    _E)``) read once into a local at the start. Reading a key of the event dict cannot raise,
+    so this changes no result; ``paths_of`` keeps reading the unhoisted source."""
+    counts: dict[str, int] = {}
+    for match in _TOP.finditer(source):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    head, _, body = source.partition("\n")
+    hoist = [
+        f"    _h{i} = e.get({key}) or _E"
+        for i, key in enumerate(k for k, n in counts.items() if n > 1)
+    ]
+    for i, key in enumerate(k for k, n in counts.items() if n > 1):
+        body = body.replace(f"(e.get({key}) or _E)", f"_h{i}")
+    return "\n".join([head, *hoist, body])
 
 
 def _build_tables(gates: dict[int, list[Atom]]) -> dict[tuple[str, str], Any]:
@@ -174,8 +215,8 @@ def _compile_class(
     tables = _build_tables(gates)
     rule_src = "\n".join(sources)
     gate_src = _gate_source(cls, tables, tuple(always), pool)
-    sources.append(gate_src)
-    namespace = {**helper_namespace(state), **pool.values, "_U": _UNSET}
+    sources.append(_hoisted(gate_src))
+    namespace = {**helper_namespace(state), **pool.values, "_U": _UNSET, "_scan": _scan}
     exec(compile("\n".join(sources), f"<rules:{cls}>", "exec"), namespace)
     for idx, name in members:
         rules[idx].fns[cls] = namespace[name]

@@ -80,6 +80,7 @@ _PURE_HELPERS = frozenset(
         "_ET4001",
         "_ET4003",
         "_K",
+        "_scan",
         "any",
     }
 )

@@ -46,14 +46,6 @@ class RuntimeState:
         self.procs: OrderedDict[tuple[str, Any], tuple[Any, Any]] = OrderedDict()  # -> (name, ppid)
         self.written: OrderedDict[tuple[str, str], str] = OrderedDict()  # key -> writer name
 
-    def _put_proc(self, key: tuple[str, Any], name: Any, ppid: Any, replace: bool) -> None:
-        procs = self.procs
-        if not replace and key in procs:
-            return
-        procs[key] = (name, ppid)
-        if len(procs) > self.cap:
-            procs.popitem(last=False)
-
     def observe(self, e: dict[str, Any], cls: int) -> None:
         """Feed one event (the engine calls this only for launches and file writes)."""
         if cls == _PROCESS:
@@ -71,16 +63,31 @@ class RuntimeState:
         return cls == _PROCESS or (cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES)
 
     def _observe_launch(self, e: dict[str, Any]) -> None:
+        # ``_put_proc`` inlined (one launch event, three entries): same order, same evictions.
         scope = _scope_key(e)
         proc = e.get("process") or _E
         actor = (e.get("actor") or _E).get("process") or proc.get("parent_process") or _E
         grand = actor.get("parent_process") or _E
-        if proc.get("pid") is not None:
-            self._put_proc((scope, proc.get("pid")), proc.get("name"), actor.get("pid"), True)
-        if actor.get("pid") is not None:
-            self._put_proc((scope, actor.get("pid")), actor.get("name"), grand.get("pid"), False)
-        if grand.get("pid") is not None:
-            self._put_proc((scope, grand.get("pid")), grand.get("name"), None, False)
+        procs, cap = self.procs, self.cap
+        pid = proc.get("pid")
+        apid = actor.get("pid")
+        if pid is not None:
+            procs[(scope, pid)] = (proc.get("name"), apid)
+            if len(procs) > cap:
+                procs.popitem(last=False)
+        gpid = grand.get("pid")  # after the launch is recorded, as before (hostile shapes)
+        if apid is not None:
+            key = (scope, apid)
+            if key not in procs:
+                procs[key] = (actor.get("name"), gpid)
+                if len(procs) > cap:
+                    procs.popitem(last=False)
+        if gpid is not None:
+            key = (scope, gpid)
+            if key not in procs:
+                procs[key] = (grand.get("name"), None)
+                if len(procs) > cap:
+                    procs.popitem(last=False)
 
     def _observe_write(self, e: dict[str, Any]) -> None:
         path = (e.get("file") or _E).get("path")
