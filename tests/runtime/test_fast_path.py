@@ -10,7 +10,7 @@ import ahocorasick
 import orjson
 import pytest
 
-from ecsguard.runtime import load_engine, program
+from ecsguard.runtime import compiler, field_helpers, load_engine, program
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert
 from ecsguard.runtime.state import RuntimeState
@@ -207,3 +207,57 @@ def test_hoisted_gate_source_behaves_like_the_plain_one() -> None:
                 except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
                     results.append(type(exc).__name__)
             assert results[0] == results[1]
+
+
+def _rule_results(engine: Any, events: list[dict[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for ev in events:
+        cls = ev.get("class_uid")
+        for rule in engine.program.rules:
+            fn = rule.fns.get(cls)
+            if fn is None:
+                continue
+            try:
+                out.append(bool(fn(ev)))
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError) as exc:
+                out.append(type(exc).__name__)
+    return out
+
+
+def test_grouped_string_checks_answer_like_the_checks_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = [ev for ev, _ in stream(3000, 20, seed=17)]
+    events += _mutated(events[:1500], seed=21)
+    for ev in events[:300]:  # command lines of every shape the group code branches on
+        for value in (["curl x | sh"], 7, "CURL -s x | SH", None, {"a": 1}):
+            twisted = orjson.loads(orjson.dumps(ev))
+            for key in ("process", "actor"):
+                if isinstance(twisted.get(key), dict):
+                    twisted[key]["cmd_line"] = value
+                    if isinstance(twisted[key].get("process"), dict):
+                        twisted[key]["process"]["cmd_line"] = value
+            events.append(twisted)
+    events = [ev for ev in events if ev.get("class_uid") in (1007, 1001, 4001, 4003)]
+    grouped = load_engine()
+    src = "\n".join(p.rule_source for p in grouped.program.classes.values())
+    assert "_contains_any(" in src and ".startswith((" not in src  # tuples are pooled constants
+    want = _rule_results(grouped, events)
+    assert want == _rule_results(grouped, events)  # memos warm
+    monkeypatch.setattr(compiler, "_group_key", lambda node, cls: None)
+    plain = load_engine()
+    assert "_contains_any(" not in "\n".join(p.rule_source for p in plain.program.classes.values())
+    assert _rule_results(plain, events) == want
+    assert True in want and False in want and "TypeError" in want
+
+
+def test_contains_any_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(field_helpers, "MEMO_CAP", 2)
+    memo: dict[str, bool] = {}
+    assert field_helpers._contains_any(("curl", "wget"), memo, "x wget y") is True
+    assert field_helpers._contains_any(("curl", "wget"), memo, "ls") is False
+    assert memo == {"x wget y": True, "ls": False}
+    assert field_helpers._contains_any(("curl", "wget"), memo, "curl") is True
+    assert memo == {"curl": True}
+    long = "curl" + "a" * field_helpers.MEMO_LEN
+    assert field_helpers._contains_any(("curl",), memo, long) is True and long not in memo

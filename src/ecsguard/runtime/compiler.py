@@ -292,6 +292,68 @@ def _gen_check(node: Check, cls: int, pool: Constants) -> str:
     raise CompileError(f"operator {op!r} is not supported", node.offset)
 
 
+_STRING_OPS = {
+    "contains": "contains",
+    "icontains": "contains",
+    "startswith": "startswith",
+    "istartswith": "startswith",
+    "endswith": "endswith",
+    "iendswith": "endswith",
+}
+_GROUP_MEMO_MIN = 4  # contains-groups at least this large remember their answer per value
+
+
+def _group_key(node: Node, cls: int) -> tuple[str, str] | None:
+    """(value expression, contains|startswith|endswith) for a string check that can share one
+    read of its field with its neighbours in an ``or``; None for any other node."""
+    if not (isinstance(node, Check) and node.op in _STRING_OPS and isinstance(node.value, str)):
+        return None
+    if node.field.name in NET_FIELDS:
+        return None
+    v, kind = _value_expr(node.field, cls)
+    if kind != "str" or v == "None":
+        return None
+    if node.op.startswith("i"):
+        v = f"_tf_case({v}, 'lower')"
+    return v, _STRING_OPS[node.op]
+
+
+def _gen_group(v: str, op: str, nodes: list[Check], pool: Constants) -> str:
+    """``A or B or ...`` over string checks of one value, reading the value once. Same result and
+    same exceptions as the checks one by one: a value that is not a string takes the plain
+    chain (``startswith``/``endswith`` with a tuple raise and answer as the chain does)."""
+    literals = tuple(
+        dict.fromkeys(str(n.value).lower() if n.op.startswith("i") else str(n.value) for n in nodes)
+    )
+    if op in ("startswith", "endswith"):
+        return f"((_t := {v}) is not None and _t.{op}({pool.add(literals)}))"
+    chain = " or ".join(f"{pool.add(lit)} in _t" for lit in literals)
+    if len(literals) < _GROUP_MEMO_MIN:
+        return f"((_t := {v}) is not None and ({chain}))"
+    fast = f"_contains_any({pool.add(literals)}, {pool.add({})}, _t)"
+    return f"((_t := {v}) is not None and ({fast} if _t.__class__ is str else ({chain})))"
+
+
+def _gen_or(node: Or, cls: int, pool: Constants) -> str:
+    """Runs of neighbouring string checks on one value become one group (order kept)."""
+    parts: list[str] = []
+    items = list(node.items)
+    i = 0
+    while i < len(items):
+        key = _group_key(items[i], cls)
+        j = i + 1
+        while key is not None and j < len(items) and _group_key(items[j], cls) == key:
+            j += 1
+        if key is not None and j - i > 1:
+            run = [n for n in items[i:j] if isinstance(n, Check)]
+            parts.append(_gen_group(key[0], key[1], run, pool))
+        else:
+            parts.append(generate(items[i], cls, pool))
+            j = i + 1
+        i = j
+    return "(" + " or ".join(parts) + ")"
+
+
 def generate(node: Node, cls: int, pool: Constants) -> str:
     """Python expression (over ``e``) for a folded node."""
     if isinstance(node, Const):
@@ -300,9 +362,10 @@ def generate(node: Node, cls: int, pool: Constants) -> str:
         return _gen_check(node, cls, pool)
     if isinstance(node, Not):
         return f"(not {generate(node.item, cls, pool)})"
-    if isinstance(node, And | Or):
-        joiner = " and " if isinstance(node, And) else " or "
-        return "(" + joiner.join(generate(item, cls, pool) for item in node.items) + ")"
+    if isinstance(node, Or):
+        return _gen_or(node, cls, pool)
+    if isinstance(node, And):
+        return "(" + " and ".join(generate(item, cls, pool) for item in node.items) + ")"
     raise CompileError(f"cannot compile {node!r}")
 
 

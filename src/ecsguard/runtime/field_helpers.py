@@ -8,6 +8,8 @@ import posixpath
 from typing import Any
 
 _E: dict[str, Any] = {}
+MEMO_CAP = 4096  # distinct values a memo remembers before it starts over
+MEMO_LEN = 512  # longer values are never remembered
 
 
 def _int(value: Any) -> int | None:
@@ -143,3 +145,20 @@ def _open_flag(e: dict[str, Any], kind: str) -> bool:
     if kind == "write":
         return act in (1, 3)
     return act == 1 if kind == "create" else False
+
+
+def _contains_any(literals: tuple[str, ...], memo: dict[str, bool], value: str) -> bool:
+    """Whether the string ``value`` contains one of ``literals``, remembered per value (bounded:
+    the answer depends on the value alone)."""
+    hit = memo.get(value)
+    if hit is None:
+        hit = False
+        for literal in literals:
+            if literal in value:
+                hit = True
+                break
+        if len(value) <= MEMO_LEN:
+            if len(memo) >= MEMO_CAP:
+                memo.clear()
+            memo[value] = hit
+    return hit

@@ -68,6 +68,7 @@ _PURE_HELPERS = frozenset(
         "_args",
         "_argv0",
         "_basename",
+        "_contains_any",
         "_dirname",
         "_in_nets",
         "_tf_case",
