@@ -27,7 +27,17 @@ def load_snapshot(
     regions = doc.get("regions", {})
     if not isinstance(regions, dict):
         raise InputError(source, "regions", "expected an object of regions")
-    builder.inputs.append(InputInfo(path=source, kind="snapshot"))
+    sections = frozenset(
+        name
+        for region, services in regions.items()
+        if isinstance(services, dict)
+        for service, lists in services.items()
+        for name in (
+            f"{region}/{service}",
+            *(f"{region}/{service}/{key}" for key in (lists if isinstance(lists, dict) else ())),
+        )
+    )
+    builder.inputs.append(InputInfo(path=source, kind="snapshot", sections=sections))
     builder.account_id = builder.account_id or str(doc.get("account_id") or "")
     builder.partition = str(doc.get("partition") or builder.partition)
     builder.collected_at = builder.collected_at or str(doc.get("collected_at") or "")

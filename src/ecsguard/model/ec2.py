@@ -382,6 +382,29 @@ class InstanceEni(_P, frozen=True):
     groups: tuple[GroupIdentifier, ...] = ()
 
 
+class EbsBlockDevice(_P, frozen=True):
+    """``Ebs`` of a block-device mapping: DescribeInstances gives the attached volume
+    (``VolumeId``, ``Status``); RunInstances / launch-template data give the request
+    (``Encrypted``, ``KmsKeyId``, size, type)."""
+
+    volume_id: str | None = None
+    status: str | None = None
+    attach_time: Any = None
+    delete_on_termination: bool | None = None
+    encrypted: bool | None = None
+    kms_key_id: str | None = None
+    volume_size: int | None = None
+    volume_type: str | None = None
+    snapshot_id: str | None = None
+
+
+class BlockDeviceMapping(_P, frozen=True):
+    device_name: str | None = None
+    ebs: EbsBlockDevice | None = None
+    virtual_name: str | None = None
+    no_device: str | None = None
+
+
 class Instance(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::EC2::Instance"
     ARN_FIELD: ClassVar[str] = "instance_id"
@@ -399,7 +422,69 @@ class Instance(Resource, rename="pascal", frozen=True):
     state: InstanceState | None = None
     network_interfaces: tuple[InstanceEni, ...] = ()
     platform: str | None = None
+    block_device_mappings: tuple[BlockDeviceMapping, ...] = ()
+    root_device_type: str | None = None
+    user_data: str | None = None  # templates and plans only (DescribeInstances has none)
     tags: tuple[Ec2Tag, ...] = ()
+
+
+class VolumeAttachment(_P, frozen=True):
+    volume_id: str | None = None
+    instance_id: str | None = None
+    device: str | None = None
+    state: str | None = None
+    delete_on_termination: bool | None = None
+    attach_time: Any = None
+
+
+class Volume(Resource, rename="pascal", frozen=True):
+    """A DescribeVolumes item."""
+
+    TYPE: ClassVar[str] = "AWS::EC2::Volume"
+    ARN_FIELD: ClassVar[str] = "volume_id"
+
+    volume_id: str = ""
+    encrypted: bool | None = None
+    kms_key_id: str | None = None
+    size: int | None = None
+    volume_type: str | None = None
+    state: str | None = None
+    availability_zone: str | None = None
+    snapshot_id: str | None = None
+    attachments: tuple[VolumeAttachment, ...] = ()
+    tags: tuple[Ec2Tag, ...] = ()
+
+
+class EbsEncryptionByDefault(Resource, rename="pascal", frozen=True):
+    """The GetEbsEncryptionByDefault reply of a region (or ``aws_ebs_encryption_by_default``):
+    new volumes are encrypted whatever their own ``Encrypted`` flag says."""
+
+    TYPE: ClassVar[str] = "AWS::EC2::EBSEncryptionByDefault"
+
+    ebs_encryption_by_default: bool | None = None
+    sse_type: str | None = None
+
+
+class LaunchTemplateData(_P, frozen=True):
+    block_device_mappings: tuple[BlockDeviceMapping, ...] = ()
+    image_id: str | None = None
+    instance_type: str | None = None
+    user_data: str | None = None
+
+
+class LaunchTemplate(Resource, rename="pascal", frozen=True):
+    """A launch template version as DescribeLaunchTemplateVersions spells it (from templates and
+    plans: ``AWS::EC2::LaunchTemplate``, ``aws_launch_template``)."""
+
+    TYPE: ClassVar[str] = "AWS::EC2::LaunchTemplate"
+    ARN_FIELD: ClassVar[str] = "launch_template_id"
+    NAME_FIELD: ClassVar[str] = "launch_template_name"
+    ALIAS_FIELDS: ClassVar[tuple[str, ...]] = ("launch_template_name",)
+
+    launch_template_id: str = ""
+    launch_template_name: str | None = None
+    version_number: int | None = None
+    launch_template_data: LaunchTemplateData | None = None
 
 
 class PeeringVpcInfo(_P, frozen=True):

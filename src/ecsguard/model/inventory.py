@@ -36,6 +36,10 @@ class InputInfo(msgspec.Struct, frozen=True, kw_only=True):
 
     path: str
     kind: str  # snapshot | cloudformation | terraform | taskdef
+    # snapshots: the ``region/service`` sections and ``region/service/key`` lists the file
+    # carries, so a section that was collected and found empty (no GuardDuty detector) differs
+    # from one an older collector never wrote
+    sections: frozenset[str] = frozenset()
 
 
 # (snapshot service section, list key) -> (Inventory attribute, record type)
@@ -57,6 +61,9 @@ SECTIONS: dict[tuple[str, str], tuple[str, type[Resource]]] = {
     ("ec2", "vpcPeeringConnections"): ("vpc_peering_connections", ec2.VpcPeeringConnection),
     ("ec2", "vpcEndpoints"): ("vpc_endpoints", ec2.VpcEndpoint),
     ("ec2", "managedPrefixLists"): ("managed_prefix_lists", ec2.ManagedPrefixList),
+    ("ec2", "volumes"): ("volumes", ec2.Volume),
+    ("ec2", "ebsEncryptionByDefault"): ("ebs_encryption_defaults", ec2.EbsEncryptionByDefault),
+    ("ec2", "launchTemplates"): ("launch_templates", ec2.LaunchTemplate),
     ("elbv2", "loadBalancers"): ("load_balancers", svc.LoadBalancer),
     ("elbv2", "listeners"): ("listeners", svc.Listener),
     ("elbv2", "targetGroups"): ("target_groups", svc.TargetGroup),
@@ -66,6 +73,7 @@ SECTIONS: dict[tuple[str, str], tuple[str, type[Resource]]] = {
     ("logs", "logGroups"): ("log_groups", svc.LogGroup),
     ("kms", "keys"): ("kms_keys", svc.KmsKey),
     ("events", "rules"): ("event_rules", svc.EventRule),
+    ("guardduty", "detectors"): ("guardduty_detectors", svc.GuardDutyDetector),
     ("iam", "roles"): ("iam_roles", svc.IamRole),
     ("servicediscovery", "namespaces"): ("sd_namespaces", svc.SdNamespace),
     ("servicediscovery", "services"): ("sd_services", svc.SdService),
@@ -119,6 +127,9 @@ class Inventory:
     vpc_peering_connections: tuple[ec2.VpcPeeringConnection, ...]
     vpc_endpoints: tuple[ec2.VpcEndpoint, ...]
     managed_prefix_lists: tuple[ec2.ManagedPrefixList, ...]
+    volumes: tuple[ec2.Volume, ...]
+    ebs_encryption_defaults: tuple[ec2.EbsEncryptionByDefault, ...]
+    launch_templates: tuple[ec2.LaunchTemplate, ...]
     load_balancers: tuple[svc.LoadBalancer, ...]
     listeners: tuple[svc.Listener, ...]
     target_groups: tuple[svc.TargetGroup, ...]
@@ -128,6 +139,7 @@ class Inventory:
     log_groups: tuple[svc.LogGroup, ...]
     kms_keys: tuple[svc.KmsKey, ...]
     event_rules: tuple[svc.EventRule, ...]
+    guardduty_detectors: tuple[svc.GuardDutyDetector, ...]
     iam_roles: tuple[svc.IamRole, ...]
     sd_namespaces: tuple[svc.SdNamespace, ...]
     sd_services: tuple[svc.SdService, ...]

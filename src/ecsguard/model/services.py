@@ -1,5 +1,6 @@
-"""Records of the AWS services around ECS: ELBv2, EFS, ECR, Logs, KMS, EventBridge, IAM, Cloud
-Map, Secrets Manager, SSM, RDS, SQS and S3, each in its own API's spelling.
+"""Records of the AWS services around ECS: ELBv2 (with WAF associations), EFS, ECR, Logs, KMS,
+EventBridge, GuardDuty, IAM, Cloud Map, Secrets Manager, SSM, RDS, SQS and S3, each in its own
+API's spelling.
 
 Only metadata is modelled for Secrets Manager and SSM: values are never collected.
 """
@@ -39,6 +40,14 @@ class LbZone(_P, frozen=True):
     subnet_id: str | None = None
 
 
+class WebAcl(_P, frozen=True):
+    """The ``WebACL`` of GetWebACLForResource, kept to its identity."""
+
+    name: str | None = None
+    id: str | None = None
+    arn: str | None = msgspec.field(default=None, name="ARN")
+
+
 class LoadBalancer(Resource, rename="pascal", frozen=True):
     TYPE: ClassVar[str] = "AWS::ElasticLoadBalancingV2::LoadBalancer"
     ARN_FIELD: ClassVar[str] = "load_balancer_arn"
@@ -57,6 +66,9 @@ class LoadBalancer(Resource, rename="pascal", frozen=True):
     ip_address_type: str | None = None
     attributes: tuple[KeyValueAttr, ...] = ()
     tags: tuple[Ec2Tag, ...] = ()
+    # Application LBs: the associated web ACL, ``None`` when there is none; UNSET when the
+    # input did not say (an older snapshot, or GetWebACLForResource failed: see ``errors``)
+    web_acl: WebAcl | msgspec.UnsetType | None = msgspec.field(default=msgspec.UNSET, name="WebACL")
 
     def attribute(self, key: str) -> str | None:
         for item in self.attributes:
@@ -382,6 +394,42 @@ class EventRule(Resource, rename="pascal", frozen=True):
     def ecs_targets(self) -> list[tuple[int, EventTarget]]:
         """(index in ``Targets``, target) of the targets that run ECS tasks."""
         return [(i, t) for i, t in enumerate(self.targets) if t.ecs_parameters is not None]
+
+
+class DetectorAdditionalConfiguration(_P, frozen=True):
+    name: str | None = None
+    status: str | None = None
+    updated_at: Timestamp = None
+
+
+class DetectorFeature(_P, frozen=True):
+    name: str | None = None
+    status: str | None = None
+    updated_at: Timestamp = None
+    additional_configuration: tuple[DetectorAdditionalConfiguration, ...] = ()
+
+
+class GuardDutyDetector(Resource, rename="pascal", frozen=True):
+    """A GetDetector reply plus its ``DetectorId`` (from ListDetectors)."""
+
+    TYPE: ClassVar[str] = "AWS::GuardDuty::Detector"
+    ARN_FIELD: ClassVar[str] = "detector_id"
+
+    detector_id: str = ""
+    status: str | None = None
+    finding_publishing_frequency: str | None = None
+    service_role: str | None = None
+    created_at: Timestamp = None
+    updated_at: Timestamp = None
+    data_sources: dict[str, Any] | None = None
+    features: tuple[DetectorFeature, ...] = ()
+    tags: dict[str, str] | None = None
+
+    def feature(self, name: str) -> tuple[int, DetectorFeature] | None:
+        for index, feat in enumerate(self.features):
+            if feat.name == name:
+                return index, feat
+        return None
 
 
 class AttachedPolicy(_P, frozen=True):
