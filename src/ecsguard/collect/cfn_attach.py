@@ -120,6 +120,12 @@ def _rotation(out: Translated, ctx: Context, lid: str, props: Item) -> None:
             target["RotationRules"] = props["RotationRules"]
 
 
+def _web_acl_association(out: Translated, ctx: Context, lid: str, props: Item) -> None:
+    target = out.find(props.get("ResourceArn"), "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    if target is not None:
+        target["WebACL"] = cfn_services.web_acl(props)
+
+
 def _mount_target(lid: str, props: Item) -> Item:
     return cfn_services.mount_target(lid, props)
 
@@ -152,6 +158,7 @@ ATTACH: dict[str, Callable[[Translated, Context, str, Item], None]] = {
     "AWS::ECS::TaskSet": _append("AWS::ECS::Service", "Service", "taskSets", _task_set),
     "AWS::ECS::ClusterCapacityProviderAssociations": _associations,
     "AWS::SecretsManager::RotationSchedule": _rotation,
+    "AWS::WAFv2::WebACLAssociation": _web_acl_association,
 }
 
 _SUB_NAME = re.compile(r"\$\{([^}!.][^}.]*)[^}]*\}")

@@ -252,4 +252,45 @@ def instance(lid: str, props: Item) -> Item:
         out["SecurityGroups"] = groups
     if "IamInstanceProfile" in props:
         out["IamInstanceProfile"] = {"Arn": props["IamInstanceProfile"]}
+    if "BlockDeviceMappings" in props:
+        out["BlockDeviceMappings"] = block_device_mappings(props["BlockDeviceMappings"])
     return {**out, "Tags": tags(props.get("Tags"))}
+
+
+_EBS = ("Encrypted", "KmsKeyId", "VolumeSize", "VolumeType", "SnapshotId", "DeleteOnTermination")
+
+
+def block_device_mappings(value: Any) -> Any:
+    """RunInstances / launch-template mappings keep the API's keys (``Ebs.Encrypted``)."""
+    if not isinstance(value, list):
+        return value  # an Unknown marker, or a type the model will name
+    out: list[Any] = []
+    for mapping in value:
+        if not isinstance(mapping, dict):
+            out.append(mapping)
+            continue
+        item = pick(mapping, {k: k for k in ("DeviceName", "NoDevice", "VirtualName")})
+        ebs = mapping.get("Ebs")
+        if isinstance(ebs, dict):
+            item["Ebs"] = pick(ebs, {k: k for k in _EBS})
+        elif ebs is not None:
+            item["Ebs"] = ebs
+        out.append(item)
+    return out
+
+
+def launch_template(lid: str, props: Item) -> Item:
+    out: Item = {
+        "LaunchTemplateId": lid,
+        **pick(props, {"LaunchTemplateName": "LaunchTemplateName"}),
+    }
+    data = props.get("LaunchTemplateData")
+    if isinstance(data, dict):
+        table = {"ImageId": "ImageId", "InstanceType": "InstanceType", "UserData": "UserData"}
+        lt_data = pick(data, table)
+        if "BlockDeviceMappings" in data:
+            lt_data["BlockDeviceMappings"] = block_device_mappings(data["BlockDeviceMappings"])
+        out["LaunchTemplateData"] = lt_data
+    elif data is not None:
+        out["LaunchTemplateData"] = data
+    return out

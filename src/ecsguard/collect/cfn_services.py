@@ -55,7 +55,45 @@ def load_balancer(lid: str, props: Item) -> Item:
         out["AvailabilityZones"] = [
             {"SubnetId": m.get("SubnetId")} for m in mappings if isinstance(m, dict)
         ]
+    if out["Type"] == "application":
+        out["WebACL"] = None  # an AWS::WAFv2::WebACLAssociation of the template sets it
     return {**out, "Tags": tags(props.get("Tags"))}
+
+
+def web_acl(props: Item) -> Item:
+    """What an AWS::WAFv2::WebACLAssociation tells its load balancer: a web ACL is associated
+    (its ARN when the template determines it)."""
+    arn = props.get("WebACLArn")
+    return {"ARN": arn} if isinstance(arn, str) else {}
+
+
+def guardduty_detector(lid: str, props: Item) -> Item:
+    """``Enable`` becomes the API's ``Status``; ``Features`` keep their API shape."""
+    out: Item = {"DetectorId": lid}
+    enable = props.get("Enable")
+    if isinstance(enable, Unknown):
+        out["Status"] = enable
+    else:
+        out["Status"] = "ENABLED" if enable in (True, "true", "True") else "DISABLED"
+    out.update(pick(props, {"FindingPublishingFrequency": "FindingPublishingFrequency"}))
+    features = props.get("Features")
+    if isinstance(features, list):
+        out["Features"] = [
+            pick(f, {"Name": "Name", "Status": "Status"})
+            | (
+                {"AdditionalConfiguration": f["AdditionalConfiguration"]}
+                if "AdditionalConfiguration" in f
+                else {}
+            )
+            if isinstance(f, dict)
+            else f
+            for f in features
+        ]
+    elif features is not None:
+        out["Features"] = features
+    if "Tags" in props:
+        out["Tags"] = _tag_dict(props["Tags"])
+    return out
 
 
 def listener(lid: str, props: Item) -> Item:

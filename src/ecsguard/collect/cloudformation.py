@@ -53,6 +53,7 @@ PRIMARY: dict[str, tuple[str, str, Translate]] = {
     "AWS::EC2::VPCEndpoint": ("ec2", "vpcEndpoints", cfn_network.vpc_endpoint),
     "AWS::EC2::PrefixList": ("ec2", "managedPrefixLists", cfn_network.prefix_list),
     "AWS::EC2::Instance": ("ec2", "instances", cfn_network.instance),
+    "AWS::EC2::LaunchTemplate": ("ec2", "launchTemplates", cfn_network.launch_template),
     "AWS::ElasticLoadBalancingV2::LoadBalancer": (
         "elbv2",
         "loadBalancers",
@@ -70,6 +71,7 @@ PRIMARY: dict[str, tuple[str, str, Translate]] = {
     "AWS::Logs::LogGroup": ("logs", "logGroups", cfn_services.log_group),
     "AWS::KMS::Key": ("kms", "keys", cfn_services.kms_key),
     "AWS::Events::Rule": ("events", "rules", cfn_services.event_rule),
+    "AWS::GuardDuty::Detector": ("guardduty", "detectors", cfn_services.guardduty_detector),
     "AWS::IAM::Role": ("iam", "roles", cfn_services.iam_role),
     "AWS::ServiceDiscovery::Service": ("servicediscovery", "services", cfn_services.sd_service),
     "AWS::SecretsManager::Secret": ("secretsmanager", "secrets", cfn_services.secret),

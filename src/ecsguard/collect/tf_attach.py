@@ -192,4 +192,8 @@ ATTACH: dict[str, Callable[[Plan, str, Item], None]] = {
     ),
     "aws_secretsmanager_secret_rotation": _set("aws_secretsmanager_secret", "secret_id", _rotation),
     "aws_s3_bucket_public_access_block": _set("aws_s3_bucket", "bucket", _public_access),
+    "aws_wafv2_web_acl_association": _set("aws_lb", "resource_arn", tf_services.web_acl),
+    "aws_guardduty_detector_feature": _append(
+        "aws_guardduty_detector", "detector_id", "Features", tf_services.guardduty_feature
+    ),
 }

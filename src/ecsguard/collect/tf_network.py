@@ -236,4 +236,78 @@ def instance(rid: str, values: Item) -> Item:
         )
     if present(values.get("iam_instance_profile")):
         out["IamInstanceProfile"] = {"Arn": values["iam_instance_profile"]}
+    out["BlockDeviceMappings"] = _instance_block_devices(values)
     return {**out, "Tags": tag_list(values)}
+
+
+# Terraform EBS attribute -> RunInstances ``Ebs`` key
+_EBS = {
+    "encrypted": "Encrypted",
+    "kms_key_id": "KmsKeyId",
+    "volume_size": "VolumeSize",
+    "volume_type": "VolumeType",
+    "snapshot_id": "SnapshotId",
+    "delete_on_termination": "DeleteOnTermination",
+}
+
+
+def _ebs(block: Any, computed_flag: bool = False) -> Any:
+    """``computed_flag``: ``encrypted`` is Optional+Computed (aws_instance), so a plan shows an
+    unset flag as known-after-apply; it is then treated as unset."""
+    if not isinstance(block, dict):
+        return block  # an Unknown marker
+    out = pick(block, _EBS)
+    encrypted = out.get("Encrypted")
+    if isinstance(encrypted, str):  # aws_launch_template: "true" | "false" | "" (unset)
+        if encrypted in ("true", "false"):
+            out["Encrypted"] = encrypted == "true"
+        else:
+            del out["Encrypted"]
+    elif computed_flag and isinstance(encrypted, Unknown):
+        del out["Encrypted"]
+    return out
+
+
+def _instance_block_devices(values: Item) -> list[Any]:
+    """``root_block_device`` and ``ebs_block_device`` as RunInstances mappings; the root one is
+    named ``root`` when the plan does not know its device name yet. Both blocks are
+    Optional+Computed: left out of the configuration they are known only after apply, and then
+    mean "the AMI's own mappings" (no mapping here), which is what a template without
+    ``BlockDeviceMappings`` means too."""
+    out: list[Any] = []
+    root = one(values.get("root_block_device"))
+    if isinstance(root, dict):
+        name = root.get("device_name")
+        device = name if isinstance(name, str) and name else "root"
+        out.append({"DeviceName": device, "Ebs": _ebs(root, computed_flag=True)})
+    extra = values.get("ebs_block_device")
+    for block in extra if isinstance(extra, list) else []:
+        if isinstance(block, dict):
+            ebs = _ebs(block, computed_flag=True)
+            out.append({"DeviceName": block.get("device_name"), "Ebs": ebs})
+    return out
+
+
+def launch_template(rid: str, values: Item) -> Item:
+    out: Item = {"LaunchTemplateId": rid, **pick(values, {"name": "LaunchTemplateName"})}
+    data = pick(
+        values, {"image_id": "ImageId", "instance_type": "InstanceType", "user_data": "UserData"}
+    )
+    mappings: list[Any] = []
+    for block in blocks(values.get("block_device_mappings")):
+        if isinstance(block, Unknown):
+            data["BlockDeviceMappings"] = block
+            break
+        item: Item = pick(block, {"device_name": "DeviceName", "no_device": "NoDevice"})
+        ebs = one(block.get("ebs"))
+        if ebs is not None:
+            item["Ebs"] = _ebs(ebs)
+        mappings.append(item)
+    else:
+        data["BlockDeviceMappings"] = mappings
+    out["LaunchTemplateData"] = data
+    return out
+
+
+def ebs_encryption_by_default(rid: str, values: Item) -> Item:
+    return {"EbsEncryptionByDefault": values.get("enabled", True)}

@@ -64,7 +64,38 @@ def load_balancer(rid: str, values: Item) -> Item:
     elif isinstance(subnets, Unknown):
         out["AvailabilityZones"] = subnets
     out["Attributes"] = _lb_attributes(values)
+    if values.get("load_balancer_type", "application") == "application":
+        out["WebACL"] = None  # an aws_wafv2_web_acl_association of the plan sets it
     return {**out, "Tags": tag_list(values)}
+
+
+def web_acl(values: Item) -> Item:
+    """An aws_wafv2_web_acl_association tells its load balancer a web ACL is associated."""
+    arn = values.get("web_acl_arn")
+    return {"WebACL": {"ARN": arn} if isinstance(arn, str) else {}}
+
+
+def guardduty_detector(rid: str, values: Item) -> Item:
+    """``enable`` (default true) becomes ``Status``; features come from
+    aws_guardduty_detector_feature resources (folded in as ``Features``)."""
+    enable = values.get("enable", True)
+    out: Item = {
+        "DetectorId": rid,
+        "Status": enable if isinstance(enable, Unknown) else ("ENABLED" if enable else "DISABLED"),
+        "Features": [],
+    }
+    out.update(pick(values, {"finding_publishing_frequency": "FindingPublishingFrequency"}))
+    return {**out, "Tags": tag_map(values)}
+
+
+def guardduty_feature(address: str, values: Item) -> Item:
+    out: Item = pick(values, {"name": "Name", "status": "Status"})
+    extra = blocks(values.get("additional_configuration"))
+    out["AdditionalConfiguration"] = [
+        pick(block, {"name": "Name", "status": "Status"}) if isinstance(block, dict) else block
+        for block in extra
+    ]
+    return out
 
 
 def _lb_attributes(values: Item) -> list[Any]:

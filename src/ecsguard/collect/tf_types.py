@@ -27,6 +27,13 @@ PRIMARY: dict[str, tuple[str, str, Translate, str]] = {
     "aws_vpc_endpoint": ("ec2", "vpcEndpoints", tf_network.vpc_endpoint, "id"),
     "aws_ec2_managed_prefix_list": ("ec2", "managedPrefixLists", tf_network.prefix_list, "id"),
     "aws_instance": ("ec2", "instances", tf_network.instance, "id"),
+    "aws_launch_template": ("ec2", "launchTemplates", tf_network.launch_template, "id"),
+    "aws_ebs_encryption_by_default": (
+        "ec2",
+        "ebsEncryptionByDefault",
+        tf_network.ebs_encryption_by_default,
+        "id",
+    ),
     "aws_lb": ("elbv2", "loadBalancers", tf_services.load_balancer, "arn"),
     "aws_alb": ("elbv2", "loadBalancers", tf_services.load_balancer, "arn"),
     "aws_lb_listener": ("elbv2", "listeners", tf_services.listener, "arn"),
@@ -39,6 +46,7 @@ PRIMARY: dict[str, tuple[str, str, Translate, str]] = {
     "aws_cloudwatch_log_group": ("logs", "logGroups", tf_services.log_group, "arn"),
     "aws_kms_key": ("kms", "keys", tf_services.kms_key, "key_id"),
     "aws_cloudwatch_event_rule": ("events", "rules", tf_services.event_rule, "arn"),
+    "aws_guardduty_detector": ("guardduty", "detectors", tf_services.guardduty_detector, "id"),
     "aws_iam_role": ("iam", "roles", tf_services.iam_role, "arn"),
     "aws_service_discovery_private_dns_namespace": (
         "servicediscovery",
