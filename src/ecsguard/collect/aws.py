@@ -37,6 +37,7 @@ from ecsguard.collect.aws_platform import (
     collect_efs,
     collect_elbv2,
     collect_events,
+    collect_guardduty,
     collect_kms,
     collect_logs,
 )
@@ -67,6 +68,8 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
         "vpcPeeringConnections",
         "vpcEndpoints",
         "managedPrefixLists",
+        "volumes",
+        "ebsEncryptionByDefault",
     ),
     "elbv2": ("loadBalancers", "listeners", "targetGroups"),
     "efs": ("fileSystems", "accessPoints", "mountTargets"),
@@ -74,6 +77,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "logs": ("logGroups",),
     "kms": ("keys",),
     "events": ("rules",),
+    "guardduty": ("detectors",),
     "iam": ("roles",),
     "servicediscovery": ("namespaces", "services"),
     "secretsmanager": ("secrets",),
@@ -113,6 +117,7 @@ REGIONAL: dict[str, Section] = {
     "logs": lambda caller, _: collect_logs(caller),
     "kms": lambda caller, _: collect_kms(caller),
     "events": lambda caller, _: collect_events(caller),
+    "guardduty": lambda caller, _: collect_guardduty(caller),
     "servicediscovery": lambda caller, _: collect_servicediscovery(caller),
     "secretsmanager": lambda caller, _: collect_secretsmanager(caller),
     "ssm": lambda caller, _: collect_ssm(caller),
@@ -175,7 +180,9 @@ class Clients:
 
             client.meta.events.register("before-call", before_call)
         install_faults(client, region, service, self.options.faults)
-        return Caller(client, region, service, self.log, self.options.per_resource_workers)
+        caller = Caller(client, region, service, self.log, self.options.per_resource_workers)
+        caller.sibling = lambda other: self.caller(other, region)
+        return caller
 
 
 def collect(options: CollectOptions, progress: Progress | None = None) -> dict[str, Any]:

@@ -96,6 +96,9 @@ class Caller:
         self.service = service
         self.log = log
         self.workers = workers
+        # a Caller for another service in the same region (set by the collector), for a
+        # section that needs a second API: the WAF association of each load balancer
+        self.sibling: Callable[[str], Caller] | None = None
 
     def fan_out(self, items: Iterable[T], call: Callable[[T], R]) -> list[R]:
         """``call`` on every item, ``self.workers`` at a time, results in input order.

@@ -1,5 +1,6 @@
 """The ``ec2`` section: the network facts scoping needs (VPCs, subnets, security groups and
-their rules with ids, routes, NACLs, ENIs, instances, peering, endpoints, prefix lists)."""
+their rules with ids, routes, NACLs, ENIs, instances, peering, endpoints, prefix lists), and the
+EBS volumes and default EBS encryption that container-instance storage is judged by."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ LISTS: dict[str, tuple[str, str]] = {
     "networkInterfaces": ("DescribeNetworkInterfaces", "NetworkInterfaces"),
     "vpcPeeringConnections": ("DescribeVpcPeeringConnections", "VpcPeeringConnections"),
     "vpcEndpoints": ("DescribeVpcEndpoints", "VpcEndpoints"),
+    "volumes": ("DescribeVolumes", "Volumes"),
 }
 
 
@@ -26,6 +28,8 @@ def collect_ec2(caller: Caller) -> dict[str, list[Any]]:
     section: dict[str, list[Any]] = dict(zip(LISTS, lists, strict=True))
     section["instances"] = _instances(caller)
     section["managedPrefixLists"] = _prefix_lists(caller)
+    default = caller.call("GetEbsEncryptionByDefault", expect="EbsEncryptionByDefault")
+    section["ebsEncryptionByDefault"] = [default] if default is not None else []
     return section
 
 

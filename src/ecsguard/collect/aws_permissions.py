@@ -30,6 +30,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "DescribeVpcEndpoints",
         "DescribeManagedPrefixLists",
         "GetManagedPrefixListEntries",
+        "DescribeVolumes",
+        "GetEbsEncryptionByDefault",
     ),
     "ecs": (
         "ListClusters",
@@ -79,6 +81,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         "ListResourceTags",
     ),
     "events": ("ListRules", "ListTargetsByRule"),
+    "guardduty": ("ListDetectors", "GetDetector"),
+    "wafv2": ("GetWebACLForResource",),
     "iam": ("GetAccountAuthorizationDetails", "GetPolicy", "GetPolicyVersion"),
     "servicediscovery": ("ListNamespaces", "ListServices"),
     "secretsmanager": ("ListSecrets",),

@@ -1,4 +1,5 @@
-"""Sections for the services ECS workloads lean on: elbv2, efs, ecr, logs, kms and events.
+"""Sections for the services ECS workloads lean on: elbv2 (with WAF associations), efs, ecr,
+logs, kms, events and guardduty.
 
 Items are API items; per-resource extras (attributes, policies, tags, target health) are added
 under the key the API's own reply uses for them.
@@ -26,11 +27,26 @@ def collect_elbv2(caller: Caller) -> dict[str, list[Any]]:
 
 
 def _balancer_extras(caller: Caller, lb: dict[str, Any]) -> list[Any]:
-    """Adds ``Attributes`` to ``lb`` and returns its listeners."""
+    """Adds ``Attributes`` (and for ALBs ``WebACL``) to ``lb`` and returns its listeners."""
     arn = lb["LoadBalancerArn"]
     attributes = _attributes(caller, "DescribeLoadBalancerAttributes", arn, LoadBalancerArn=arn)
     _set(lb, "Attributes", attributes)
+    if lb.get("Type") == "application" and caller.sibling is not None:
+        _web_acl(caller.sibling("wafv2"), lb)
     return caller.pages("DescribeListeners", "Listeners", arn, LoadBalancerArn=arn) or []
+
+
+def _web_acl(waf: Caller, lb: dict[str, Any]) -> None:
+    """``WebACL``: the associated web ACL's ``Name``, ``Id`` and ``ARN``, or ``None`` (JSON
+    null) when GetWebACLForResource says there is none; absent when the call failed."""
+    arn = lb["LoadBalancerArn"]
+    reply = waf.call("GetWebACLForResource", arn, ResourceArn=arn)
+    if reply is None:
+        return
+    acl = reply.get("WebACL")
+    lb["WebACL"] = (
+        {k: acl[k] for k in ("Name", "Id", "ARN") if k in acl} if isinstance(acl, dict) else None
+    )
 
 
 def _target_group_extras(caller: Caller, group: dict[str, Any]) -> None:
@@ -192,3 +208,17 @@ def _rule_targets(caller: Caller, rule: dict[str, Any]) -> None:
     targets = caller.pages("ListTargetsByRule", "Targets", rule.get("Arn") or name, Rule=name)
     if targets is not None:
         rule["Targets"] = targets
+
+
+def collect_guardduty(caller: Caller) -> dict[str, list[Any]]:
+    """The region's GuardDuty detectors (at most one per account and region): each a GetDetector
+    reply (``Status``, ``Features`` with ``AdditionalConfiguration``, ...) plus ``DetectorId``.
+    An empty list means the region has no detector; a failed listing is in ``errors``."""
+    ids = caller.pages("ListDetectors", "DetectorIds") or []
+    found = caller.fan_out(ids, lambda detector_id: _detector(caller, detector_id))
+    return {"detectors": [d for d in found if d is not None]}
+
+
+def _detector(caller: Caller, detector_id: str) -> dict[str, Any] | None:
+    reply = caller.call("GetDetector", detector_id, expect="Status", DetectorId=detector_id)
+    return None if reply is None else {"DetectorId": detector_id, **reply}
