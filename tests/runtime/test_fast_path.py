@@ -261,3 +261,32 @@ def test_contains_any_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert memo == {"curl": True}
     long = "curl" + "a" * field_helpers.MEMO_LEN
     assert field_helpers._contains_any(("curl",), memo, long) is True and long not in memo
+
+
+def test_write_hint_only_picks_the_decoder() -> None:
+    """File writes feed the drift state whether or not the line has the agent's layout (where
+    the activity sits at a known offset); a wrong hint costs time, never a result."""
+    head = '{"class_uid":1001,"class_name":"File System Activity","category_uid":1,'
+    launch = {
+        "class_uid": 1007,
+        "activity_id": 1,
+        "container": {"uid": "c1"},
+        "process": {"pid": 9, "name": "payload", "file": {"path": "/tmp/payload"}},
+        "actor": {"process": {"pid": 8, "name": "sh"}},
+    }
+    for line in (
+        head + '"activity_id":1,"container":{"uid":"c1"},"file":{"path":"/tmp/payload"},'
+        '"actor":{"process":{"name":"curl"}}}',  # hinted write
+        '{"class_uid":1001,"container":{"uid":"c1"},"file":{"path":"/tmp/payload"},'
+        '"actor":{"process":{"name":"curl"}},"activity_id":1}',  # write, no hint
+    ):
+        engine = load_engine(window_ms=0)
+        engine.process_line(line.encode())
+        assert engine.state.written == {("c1", "/tmp/payload"): "curl"}
+        alerts = engine.process_line(orjson.dumps(launch))
+        assert "ecsguard.exec.drift_new_binary" in {a.rule_id for a in alerts}
+    engine = load_engine(window_ms=0)
+    # hint bytes say "write", the decoded activity is a read: nothing is recorded
+    line = head + '"activity_id":1,"activity_id":2,"file":{"path":"/tmp/x"}}'
+    engine.process_line(line.encode())
+    assert engine.state.written == {} and engine.stats.events == 1

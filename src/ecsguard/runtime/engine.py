@@ -28,6 +28,12 @@ __all__ = ["Detector", "Engine", "EngineStats"]
 _E: dict[str, Any] = {}
 _PROCESS, _FILE = 1007, 1001
 _WRITES = frozenset({1, 3, 5, 6})
+# Where the agent writes a file event's activity (its key order); only a hint that picks the
+# decoder: an event decoded by the first stage is still checked for writes.
+_ACT_AT = len(
+    b'{"class_uid":1001,"class_name":"File System Activity","category_uid":1,"activity_id":'
+)
+_WRITE_HINT = frozenset(b"%d," % act for act in _WRITES)
 _SEVERITY_UP = {
     "info": "low",
     "low": "medium",
@@ -214,9 +220,16 @@ class Engine:
         route = self._by_prefix.get(line[:18])
         if route is None:
             return self._process_line(line, None)
-        cls, first, _, gate, detectors = route
-        if first is None:
-            return self._process_line(line, route)
+        cls, first, full, gate, detectors = route
+        if first is None or (cls == _FILE and line[_ACT_AT : _ACT_AT + 2] in _WRITE_HINT):
+            # Launches always feed the process tree, writes the drift state: one decode.
+            try:
+                e = full(line)
+            except _DECODE_ERRORS:
+                return self._process_line(line, None)
+            if e.get("class_uid") == cls:
+                return self._process(e, line)
+            return self._process_line(line, None)  # a later duplicate key won
         try:
             e = first(line)
         except _DECODE_ERRORS:
