@@ -464,6 +464,11 @@ class EbsEncryptionByDefault(Resource, rename="pascal", frozen=True):
     ebs_encryption_by_default: bool | None = None
     sse_type: str | None = None
 
+    @property
+    def id(self) -> str:
+        """The reply names nothing: the region's setting (or the Terraform address)."""
+        return self.given_id or f"ebs-encryption-by-default/{self.region or '-'}"
+
 
 class LaunchTemplateData(_P, frozen=True):
     block_device_mappings: tuple[BlockDeviceMapping, ...] = ()
