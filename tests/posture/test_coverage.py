@@ -28,6 +28,8 @@ FIXTURES = [
     DATA / "services.tfplan.json",
     DATA / "schedules_keys.cfn.yaml",
     DATA / "schedules_keys.tfplan.json",
+    DATA / "hosts_guards.cfn.yaml",
+    DATA / "hosts_guards.tfplan.json",
 ]
 
 
@@ -84,6 +86,17 @@ ADJACENT = [
     ("i-bad", "ecs.container_instance.agent_connected", "fail"),
     ("i-bad", "ecs.container_instance.imds_blocked_for_tasks", "fail"),
     ("i-good", "ecs.container_instance.imds_blocked_for_tasks", "pass"),
+    ("i-good", "ecs.container_instance.ebs_encrypted", "pass"),
+    ("i-bad", "ecs.container_instance.ebs_encrypted", "fail"),  # the data volume
+    ("12abc34d567e8fa901bc2d34e56789f0", "ecs.account.guardduty_runtime_monitoring", "pass"),
+    ("34cde56f789a0bc123de4f56a78901b2", "ecs.account.guardduty_runtime_monitoring", "fail"),
+    (
+        "111122223333 eu-west-1 (no GuardDuty detector)",
+        "ecs.account.guardduty_runtime_monitoring",
+        "fail",
+    ),
+    ("hardened", "elbv2.load_balancer.waf", "pass"),
+    ("soft", "elbv2.load_balancer.waf", "fail"),
     ("containerInsights", "ecs.account.secure_settings", "fail"),
     ("awsvpcTrunking", "ecs.account.secure_settings", None),
     ("open", "ecr.repository.not_public", "fail"),

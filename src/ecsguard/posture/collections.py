@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from ecsguard.model import Inventory
-from ecsguard.model.base import Resource
+from ecsguard.model.base import Origin, Resource
 from ecsguard.model.ecs import Service, TaskSet
 
 
@@ -37,6 +37,23 @@ class TaskSetResource(Resource, frozen=True, kw_only=True):
     @property
     def name(self) -> str:
         return f"{self.service.name}/{self.task_set.id or self.index}"
+
+
+class NoDetector(Resource, frozen=True, kw_only=True):
+    """A region a snapshot read GuardDuty in and found no detector: judged as the account
+    there, the way Security Hub reports a region without GuardDuty."""
+
+    TYPE: ClassVar[str] = "AWS::::Account"
+
+    account_id: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.account_id or 'account'}/{self.region}/guardduty"
+
+    @property
+    def name(self) -> str:
+        return f"{self.account_id or 'account'} {self.region} (no GuardDuty detector)"
 
 
 class Collection(msgspec.Struct, frozen=True):
@@ -94,6 +111,42 @@ def _scheduled_tasks(inv: Inventory, all_revisions: bool) -> list[Any]:
     ]
 
 
+def _guardduty(inv: Inventory, all_revisions: bool) -> list[Any]:
+    """Every detector, plus one NoDetector per region a snapshot read GuardDuty in without
+    finding one (a region whose listing failed is left to its ``errors`` entry)."""
+    out: list[Any] = list(inv.guardduty_detectors)
+    seen = {d.region for d in out}
+    seen.update(e.region for e in inv.errors if e.service == "guardduty")
+    for info in inv.inputs:
+        for section in sorted(info.sections):
+            region, _, rest = section.partition("/")
+            if rest == "guardduty" and region not in seen:
+                seen.add(region)
+                origin = Origin(kind=info.kind, file=info.path)
+                out.append(NoDetector(region=region, origin=origin, account_id=inv.account_id))
+    return out
+
+
+IAC = frozenset({"cloudformation", "terraform"})
+
+
+def _ecs_hosts(inv: Inventory, all_revisions: bool) -> list[Any]:
+    """The EC2 hosts of ECS tasks: container instances (snapshots) and, from a template or
+    plan that defines an ECS cluster or capacity provider, its launch templates and instances
+    (the input's own resources are taken to be its cluster's hosts)."""
+    out: list[Any] = list(inv.container_instances)
+    ecs_files = {
+        r.origin.file
+        for r in (*inv.clusters, *inv.capacity_providers)
+        if r.origin is not None and r.origin.kind in IAC
+    }
+    if ecs_files:
+        for res in (*inv.launch_templates, *inv.instances):
+            if res.origin is not None and res.origin.kind in IAC and res.origin.file in ecs_files:
+                out.append(res)
+    return out
+
+
 def _attr(name: str) -> Callable[[Inventory, bool], list[Any]]:
     return lambda inv, _all: list(getattr(inv, name))
 
@@ -118,7 +171,11 @@ COLLECTIONS: dict[str, Collection] = {
         "ecs",
         (*CLUSTERS, "ListContainerInstances", "DescribeContainerInstances"),
     ),
+    "ecs_hosts": Collection(
+        _ecs_hosts, "ecs", (*CLUSTERS, "ListContainerInstances", "DescribeContainerInstances")
+    ),
     "account_settings": Collection(_attr("account_settings"), "ecs", ("ListAccountSettings",)),
+    "guardduty_detectors": Collection(_guardduty, "guardduty", ("ListDetectors", "GetDetector")),
     "ecr_repositories": Collection(_attr("ecr_repositories"), "ecr"),
     "vpcs": Collection(_attr("vpcs"), "ec2", ("DescribeVpcs", "DescribeVpcEndpoints")),
     "efs_file_systems": Collection(
@@ -165,7 +222,9 @@ RESOURCE_TYPES: dict[str, str] = {
     "clusters": "AWS::ECS::Cluster",
     "capacity_providers": "AWS::ECS::CapacityProvider",
     "container_instances": "AWS::ECS::ContainerInstance",
+    "ecs_hosts": "AWS::ECS::ContainerInstance",
     "account_settings": "AWS::ECS::AccountSetting",
+    "guardduty_detectors": "AWS::GuardDuty::Detector",
     "ecr_repositories": "AWS::ECR::Repository",
     "vpcs": "AWS::EC2::VPC",
     "efs_file_systems": "AWS::EFS::FileSystem",

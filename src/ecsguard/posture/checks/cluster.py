@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ecsguard.model.ec2 import BlockDeviceMapping, Instance, LaunchTemplate
 from ecsguard.model.ecs import AccountSetting, CapacityProvider, Cluster, ContainerInstance
+from ecsguard.model.services import GuardDutyDetector
 from ecsguard.posture.checks.service import _version
+from ecsguard.posture.collections import NoDetector
 from ecsguard.posture.context import Context
-from ecsguard.posture.outcome import Outcomes, error, fail, passed, undetermined, unknown_at
+from ecsguard.posture.outcome import (
+    Outcome,
+    Outcomes,
+    error,
+    fail,
+    passed,
+    undetermined,
+    unknown_at,
+)
 from ecsguard.posture.registry import Predicate
 
 INSIGHTS_ON = frozenset({"enabled", "enhanced"})
@@ -90,8 +103,110 @@ def managed_termination_protection(cp: CapacityProvider, ctx: Context) -> Outcom
     return [passed(path, value)]
 
 
-def instance_ebs_encrypted(ci: ContainerInstance, ctx: Context) -> Outcomes:
-    return None  # the input kinds do not carry volume encryption yet (kinds: [])
+def instance_ebs_encrypted(host: Any, ctx: Context) -> Outcomes:
+    """Container instances: every attached EBS volume (DescribeVolumes ``Encrypted``).
+    Launch templates and instances of a template or plan: every EBS mapping asks for
+    encryption, or EBS encryption by default is on."""
+    if isinstance(host, ContainerInstance):
+        return _attached_volumes(host, ctx)
+    if isinstance(host, LaunchTemplate):
+        path = "LaunchTemplateData.BlockDeviceMappings"
+        data = host.launch_template_data
+        return _requested(host, ctx, path, data.block_device_mappings if data else ())
+    if isinstance(host, Instance):
+        return _requested(host, ctx, "BlockDeviceMappings", host.block_device_mappings)
+    return None
+
+
+def _attached_volumes(ci: ContainerInstance, ctx: Context) -> Outcomes:
+    inst = ctx.find("instances", ci.ec2_instance_id)
+    if inst is None:
+        return [error("ec2InstanceId", f"EC2 instance {ci.ec2_instance_id} is not in the input")]
+    out: list[Outcome] = []
+    for index, mapping in enumerate(inst.block_device_mappings):
+        volume_id = mapping.ebs.volume_id if mapping.ebs else None
+        if not volume_id:
+            continue  # an instance-store volume
+        path = f"BlockDeviceMappings[{index}].Ebs.VolumeId"
+        volume = ctx.find("volumes", volume_id)
+        if volume is None or volume.encrypted is None:
+            out.append(error(path, _missing_volume(ctx, ci, volume_id)))
+        elif volume.encrypted:
+            out.append(passed(path, volume_id, f"{volume_id} encrypted ({volume.kms_key_id})"))
+        else:
+            where = f"{ci.ec2_instance_id} {mapping.device_name or ''}".strip()
+            out.append(fail(path, volume_id, f"EBS volume {volume_id} ({where}) is not encrypted"))
+    return out or [passed("BlockDeviceMappings", [], f"{ci.ec2_instance_id} has no EBS volumes")]
+
+
+def _missing_volume(ctx: Context, ci: ContainerInstance, volume_id: str) -> str:
+    origin = ci.origin
+    for info in ctx.inventory.inputs:
+        mine = origin is not None and info.path == origin.file and info.kind == "snapshot"
+        if mine and f"{ci.region}/ec2/volumes" not in info.sections:
+            return (
+                f"EBS volume {volume_id}: the snapshot has no ec2.volumes "
+                "(collected before volumes were read)"
+            )
+    for err in ctx.inventory.errors:
+        if err.operation == "DescribeVolumes" and err.region == ci.region:
+            return f"EBS volume {volume_id} could not be read: DescribeVolumes: {err.message}"
+    return f"EBS volume {volume_id} is not in the input (DescribeVolumes)"
+
+
+def _requested(
+    host: LaunchTemplate | Instance,
+    ctx: Context,
+    path: str,
+    mappings: tuple[BlockDeviceMapping, ...],
+) -> Outcomes:
+    if host.unknown and unknown_at(host.unknown, path):
+        return [undetermined(path)]
+    default = _encryption_by_default(ctx, host.region)
+    out: list[Outcome] = []
+    # no mapping for the root device: the AMI's own (unencrypted, for the ECS-optimised AMIs)
+    # snapshot decides, unless encryption by default is on
+    if default is None and not any(m.ebs for m in mappings if _is_root(m)):
+        out.append(
+            fail(path, None, "the root volume keeps the AMI's encryption (no Encrypted flag)")
+        )
+    for index, mapping in enumerate(mappings):
+        ebs = mapping.ebs
+        if ebs is None:
+            continue
+        at = f"{path}[{index}].Ebs.Encrypted"
+        if host.unknown and unknown_at(host.unknown, at):
+            out.append(undetermined(at))
+        elif ebs.encrypted:
+            out.append(passed(at, True))
+        elif default is not None:
+            out.append(passed(at, ebs.encrypted, f"EBS encryption by default is on ({default})"))
+        else:
+            device = mapping.device_name or f"mapping {index}"
+            flag = "false" if ebs.encrypted is False else "not set"
+            detail = f"EBS volume {device} is not encrypted (Encrypted {flag})"
+            out.append(fail(at, ebs.encrypted, detail))
+    if not out:
+        return [passed(path, None, f"EBS encryption by default is on ({default})")]
+    return out
+
+
+# the root device names of Amazon Linux / ECS-optimised and Ubuntu/Windows AMIs; ``root`` is
+# how a Terraform root_block_device whose device name is known only after apply is loaded
+ROOT_DEVICES = frozenset({"/dev/xvda", "/dev/sda1", "/dev/sda", "/dev/xvda1", "root"})
+
+
+def _is_root(mapping: BlockDeviceMapping) -> bool:
+    return mapping.device_name in ROOT_DEVICES
+
+
+def _encryption_by_default(ctx: Context, region: str) -> str | None:
+    """Where EBS encryption by default is on for ``region`` (a snapshot region or the
+    template's resource), else None; a record without a region applies to every region."""
+    for record in ctx.inventory.ebs_encryption_defaults:
+        if record.ebs_encryption_by_default and (not region or record.region in ("", region)):
+            return record.id or record.region
+    return None
 
 
 def agent_connected(ci: ContainerInstance, ctx: Context) -> Outcomes:
@@ -158,8 +273,40 @@ def account_secure_settings(s: AccountSetting, ctx: Context) -> Outcomes:
     return [fail("value", s.value, f"account setting {s.name} is {s.value}")]
 
 
-def guardduty_runtime_monitoring(s: AccountSetting, ctx: Context) -> Outcomes:
-    return None  # GuardDuty settings are not in the input kinds yet (kinds: [])
+RUNTIME = "RUNTIME_MONITORING"
+FARGATE_AGENT = "ECS_FARGATE_AGENT_MANAGEMENT"
+
+
+def guardduty_runtime_monitoring(d: Any, ctx: Context) -> Outcomes:
+    """GuardDuty.12: the detector is on, with RUNTIME_MONITORING and its
+    ECS_FARGATE_AGENT_MANAGEMENT configuration ENABLED (EKS_RUNTIME_MONITORING does not
+    cover ECS)."""
+    if isinstance(d, NoDetector):
+        return [fail("DetectorIds", [], f"GuardDuty has no detector in {d.region}")]
+    if not isinstance(d, GuardDutyDetector):
+        return None
+    if d.unknown and unknown_at(d.unknown, "Status"):
+        return [undetermined("Status")]
+    if d.status != "ENABLED":
+        return [fail("Status", d.status, f"the GuardDuty detector is {d.status or 'not enabled'}")]
+    if d.is_unknown("Features"):
+        return [undetermined("Features")]
+    hit = d.feature(RUNTIME)
+    if hit is None:
+        names = [f.name for f in d.features]
+        return [fail("Features", names, f"{RUNTIME} is not enabled (features: {names or 'none'})")]
+    index, feature = hit
+    if feature.status != "ENABLED":
+        path = f"Features[{index}].Status"
+        return [fail(path, feature.status, f"{RUNTIME} is {feature.status or 'not set'}")]
+    for j, conf in enumerate(feature.additional_configuration):
+        if conf.name == FARGATE_AGENT:
+            path = f"Features[{index}].AdditionalConfiguration[{j}].Status"
+            if conf.status == "ENABLED":
+                return [passed(path, conf.status)]
+            return [fail(path, conf.status, f"{FARGATE_AGENT} is {conf.status or 'not set'}")]
+    path = f"Features[{index}].AdditionalConfiguration"
+    return [fail(path, None, f"{RUNTIME} is on but {FARGATE_AGENT} is not enabled")]
 
 
 CHECKS: dict[str, Predicate] = {

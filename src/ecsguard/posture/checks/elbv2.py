@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from ecsguard.model.services import Listener, LoadBalancer, TargetGroup
 from ecsguard.posture.context import Context
-from ecsguard.posture.outcome import Outcomes, fail, passed, undetermined, unknown_at
+from ecsguard.posture.outcome import Outcomes, error, fail, passed, undetermined, unknown_at
 from ecsguard.posture.registry import Predicate
 
 SECURE = frozenset({"HTTPS", "TLS"})
@@ -81,7 +83,28 @@ def load_balancer_access_logs(lb: LoadBalancer, ctx: Context) -> Outcomes:
 
 
 def load_balancer_waf(lb: LoadBalancer, ctx: Context) -> Outcomes:
-    return None  # WAF associations are not in the input kinds yet (kinds: [])
+    """ELB.16 for what faces the internet: internet-facing ALBs have a WAF web ACL."""
+    for path in ("Type", "Scheme"):
+        if lb.unknown and unknown_at(lb.unknown, path):
+            return [undetermined(path)]
+    if lb.type != "application" or lb.scheme != "internet-facing":
+        return None
+    if lb.is_unknown("WebACL"):
+        return [undetermined("WebACL")]
+    acl = lb.web_acl
+    if acl is msgspec.UNSET:
+        reason = next(
+            (
+                f"{e.operation}: {e.message}"
+                for e in ctx.inventory.errors
+                if e.service == "wafv2" and e.resource in (lb.id, "*", "") and e.region == lb.region
+            ),
+            "the input does not say (a snapshot from before WAF associations were collected)",
+        )
+        return [error("WebACL", f"WAF association not read: {reason}")]
+    if acl is None:
+        return [fail("WebACL", None, "no WAF web ACL is associated with this internet-facing ALB")]
+    return [passed("WebACL.ARN", acl.arn or acl.name)]
 
 
 CHECKS: dict[str, Predicate] = {
