@@ -314,7 +314,9 @@ class Engine:
         if t.__class__ is int and t > self._now:
             self._now = t
         try:
-            if cls == _PROCESS or (cls == _FILE and e.get("activity_id") in _WRITES):
+            if cls == _PROCESS:
+                self.state.observe_launch(e)
+            elif cls == _FILE and e.get("activity_id") in _WRITES:
                 self.state.observe(e, cls)
             cands = prog.gate(e)
         except _HARMLESS:

@@ -101,7 +101,13 @@ def _gate_source(
         if expr is not None:
             by_expr.setdefault(expr, []).append((kind, pool.add(table)))
     for expr, tables in by_expr.items():
-        lines.append(f"    v = {expr}")
+        inner = _int_argument(expr)
+        if inner is None:
+            lines.append(f"    v = {expr}")
+        else:  # _int() costs a call; an int (the usual value) is its own answer
+            lines.append(f"    v = {inner}")
+            lines.append("    if v.__class__ is not int and v is not None:")
+            lines.append("        v = _int(v)")
         lines.append("    if v is not None:")
         for kind, const in sorted(tables):
             if kind == "eql":
@@ -166,6 +172,21 @@ def _hoisted(source: str) -> str:
     for i, key in enumerate(k for k, n in counts.items() if n > 1):
         body = body.replace(f"(e.get({key}) or _E)", f"_h{i}")
     return "\n".join([head, *hoist, body])
+
+
+def _int_argument(expr: str) -> str | None:
+    """``X`` when ``expr`` is exactly ``_int(X)``, else None."""
+    if not (expr.startswith("_int(") and expr.endswith(")")):
+        return None
+    depth = 0
+    for i, ch in enumerate(expr):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(expr) - 1:
+                return None  # _int(a) + f(b): the first call closes early
+    return expr[5:-1]
 
 
 def _build_tables(gates: dict[int, list[Atom]]) -> dict[tuple[str, str], Any]:

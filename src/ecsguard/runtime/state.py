@@ -49,7 +49,7 @@ class RuntimeState:
     def observe(self, e: dict[str, Any], cls: int) -> None:
         """Feed one event (the engine calls this only for launches and file writes)."""
         if cls == _PROCESS:
-            self._observe_launch(e)
+            self.observe_launch(e)
         elif cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES:
             self._observe_write(e)
         elif cls == _FILE and e.get("activity_id") == 6:
@@ -62,7 +62,8 @@ class RuntimeState:
     def wants(e: dict[str, Any], cls: int) -> bool:
         return cls == _PROCESS or (cls == _FILE and e.get("activity_id") in _WRITE_ACTIVITIES)
 
-    def _observe_launch(self, e: dict[str, Any]) -> None:
+    def observe_launch(self, e: dict[str, Any]) -> None:
+        """Record a launch (Process Activity): the process, its parent and grandparent."""
         # ``_put_proc`` inlined (one launch event, three entries): same order, same evictions.
         scope = _scope_key(e)
         proc = e.get("process") or _E
