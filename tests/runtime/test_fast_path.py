@@ -167,6 +167,18 @@ def test_gate_memo_gives_what_a_fresh_scan_gives(monkeypatch: pytest.MonkeyPatch
     assert any(isinstance(r, tuple) and r for r in warm)
     monkeypatch.setattr(program, "_MEMO_LEN", -1)  # nothing is remembered: always a scan
     assert _gate_results(load_engine(), events) == warm
+    for ev in events[:400]:  # ports and uids of every type the inlined int conversion sees
+        for value in ("443", True, 1.5, "x", None, [1]):
+            twisted = orjson.loads(orjson.dumps(ev))
+            if isinstance(twisted.get("dst_endpoint"), dict):
+                twisted["dst_endpoint"]["port"] = value
+            if isinstance(twisted.get("process"), dict):
+                twisted["process"]["user"] = {"uid": value}
+            events.append(twisted)
+    inlined = _gate_results(memo, events)
+    monkeypatch.setattr(program, "_int_argument", lambda expr: None)  # always call _int()
+    assert _gate_results(load_engine(), events) == inlined
+    assert "TypeError" in inlined  # an unhashable value still fails the gate
 
 
 def test_gate_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
