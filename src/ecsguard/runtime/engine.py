@@ -69,6 +69,7 @@ class _Route(NamedTuple):
     full: Callable[[bytes], dict[str, Any]]
     gate: Callable[[dict[str, Any]], tuple[int, ...]]
     detectors: tuple[Detector, ...]
+    files: bool  # File System Activity: writes feed the drift state
 
 
 class ScopeLike(Protocol):
@@ -199,7 +200,7 @@ class Engine:
                     narrow.update(getattr(detector, "reads", None) or ())
                 first = slim_decoder(narrow)
             out[b'{"class_uid":%d,' % cls] = _Route(
-                cls, first, full, prog.gate, tuple(self._detectors[cls])
+                cls, first, full, prog.gate, tuple(self._detectors[cls]), cls == _FILE
             )
         return out
 
@@ -220,8 +221,8 @@ class Engine:
         route = self._by_prefix.get(line[:18])
         if route is None:
             return self._process_line(line, None)
-        cls, first, full, gate, detectors = route
-        if first is None or (cls == _FILE and line[_ACT_AT : _ACT_AT + 2] in _WRITE_HINT):
+        cls, first, full, gate, detectors, files = route
+        if first is None or (files and line[_ACT_AT : _ACT_AT + 2] in _WRITE_HINT):
             # Launches always feed the process tree, writes the drift state: one decode.
             try:
                 e = full(line)
@@ -237,7 +238,7 @@ class Engine:
         c = e.get("class_uid")
         if c.__class__ is not int or c != cls:  # a later duplicate key won
             return self._process_line(line, route)
-        if cls == _FILE:
+        if files:
             act = e.get("activity_id")
             if act is not None and (act.__class__ is not int or act in _WRITES):
                 return self._process_line(line, route)  # feeds the drift state: full stage
