@@ -14,7 +14,9 @@ from ecsguard.collect.aws_calls import Caller, chunks
 
 def collect_elbv2(caller: Caller) -> dict[str, list[Any]]:
     balancers = caller.pages("DescribeLoadBalancers", "LoadBalancers") or []
-    listeners = caller.fan_out(balancers, lambda lb: _balancer_extras(caller, lb))
+    albs = caller.sibling is not None and any(lb.get("Type") == "application" for lb in balancers)
+    waf = caller.sibling("wafv2") if albs and caller.sibling is not None else None
+    listeners = caller.fan_out(balancers, lambda lb: _balancer_extras(caller, lb, waf))
     groups = caller.pages("DescribeTargetGroups", "TargetGroups") or []
     caller.fan_out(groups, lambda group: _target_group_extras(caller, group))
     _add_elb_tags(caller, balancers, "LoadBalancerArn")
@@ -26,13 +28,14 @@ def collect_elbv2(caller: Caller) -> dict[str, list[Any]]:
     }
 
 
-def _balancer_extras(caller: Caller, lb: dict[str, Any]) -> list[Any]:
-    """Adds ``Attributes`` (and for ALBs ``WebACL``) to ``lb`` and returns its listeners."""
+def _balancer_extras(caller: Caller, lb: dict[str, Any], waf: Caller | None) -> list[Any]:
+    """Adds ``Attributes`` (and for ALBs ``WebACL``, read with the wafv2 caller ``waf``) to
+    ``lb`` and returns its listeners."""
     arn = lb["LoadBalancerArn"]
     attributes = _attributes(caller, "DescribeLoadBalancerAttributes", arn, LoadBalancerArn=arn)
     _set(lb, "Attributes", attributes)
-    if lb.get("Type") == "application" and caller.sibling is not None:
-        _web_acl(caller.sibling("wafv2"), lb)
+    if lb.get("Type") == "application" and waf is not None:
+        _web_acl(waf, lb)
     return caller.pages("DescribeListeners", "Listeners", arn, LoadBalancerArn=arn) or []
 
 
