@@ -78,9 +78,14 @@ TEXT_PATTERNS: tuple[re.Pattern[str], ...] = (
 
 
 def secret_name(name: object) -> bool:
-    """True when a variable name says it holds a secret (``DB_PASSWORD``, ``apiKey``)."""
-    if not name or not isinstance(name, str):
+    """True when a variable name says it holds a secret (``DB_PASSWORD``, ``apiKey``).
+
+    A name of the wrong type (an object or list where hostile input put one) is judged by its
+    text, so ``{"name": {"n": "DB_PASSWORD"}, "value": ...}`` still masks the value."""
+    if not name:
         return False
+    if not isinstance(name, str):
+        name = str(name)
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
 
 

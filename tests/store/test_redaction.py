@@ -59,6 +59,19 @@ def test_fast_scrub_equals_scrub(doc: object) -> None:
     assert owned == expected
 
 
+def test_a_pair_named_by_an_object_is_judged_by_its_text() -> None:
+    # found by hypothesis: both paths must mask, whatever type the name has
+    for doc in (
+        {"value": "", "name": {"name": "Ünïcödé ſecret=x"}},
+        {"name": {"n": "DB_PASSWORD"}, "value": "hunter2"},
+        {"Name": ["api_key"], "value": "plain"},
+    ):
+        expected = scrub(doc)
+        assert expected["value"] == "***"
+        assert fast_scrub(doc) == expected
+        assert scrub_owned(copy.deepcopy(doc)) == expected
+
+
 def test_known_shapes() -> None:
     for value in SECRETISH:
         assert scrub_string(value) == scrub(value)

@@ -19,7 +19,7 @@ from typing import Any
 from ecsguard import redact
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
-VALIDATED = "6c49f314701639b85d12f0f0bc67252fe83f95941d7dcf9f7142bf3a18b49eac"
+VALIDATED = "1139a812f2cef8a0dd3bb25444cbaf3a85487af181421e33e1a428379a480233"
 _MIRRORED = (
     "secret_name",
     "secret_kind",
