@@ -325,10 +325,11 @@ class Engine:
             cands = tuple(r.index for r in prog.rules if cls in r.fns)
         hits: list[Detection] | None = None
         full: dict[str, Any] | None = None
+        matched: list[CompiledRule] | None = None
         if cands:
             if not self._rules_on_slim:
                 full = self._full(e, line)
-            hits = self._run_rules(full if full is not None else e, cls, prog.rules, cands)
+            matched = self._run_rules(full if full is not None else e, cls, prog.rules, cands)
         for detector in self._detectors[cls]:
             try:
                 found = detector.check(e, cls)
@@ -337,16 +338,21 @@ class Engine:
                 continue
             if found:
                 hits = (hits or []) + found
-        if hits:
-            return self._emit(full if full is not None else self._full(e, line), cls, hits)
+        if matched or hits:
+            if full is None:
+                full = self._full(e, line)
+            if matched:
+                # outputs render from the whole event (a partial one lacks e.g. container.name)
+                hits = [self._rule_detection(c, full, cls) for c in matched] + (hits or [])
+            return self._emit(full, cls, hits or [])
         if self._now > self.aggregator.next_expiry:
             return self._release(self.aggregator.expire(self._now))
         return []
 
     def _run_rules(
         self, e: dict[str, Any], cls: int, rules: list[CompiledRule], cands: tuple[int, ...]
-    ) -> list[Detection] | None:
-        hits: list[Detection] | None = None
+    ) -> list[CompiledRule] | None:
+        hits: list[CompiledRule] | None = None
         for idx in cands if len(cands) == 1 else sorted(set(cands)):
             compiled = rules[idx]
             fn = compiled.fns.get(cls)
@@ -359,7 +365,7 @@ class Engine:
                 continue
             if matched:
                 hits = hits or []
-                hits.append(self._rule_detection(compiled, e, cls))
+                hits.append(compiled)
         return hits
 
     def _rule_detection(self, compiled: CompiledRule, e: dict[str, Any], cls: int) -> Detection:
