@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ecsguard.sample.estate_base import ACCOUNT, REGION, Estate
-from ecsguard.sample.estate_spec import CLUSTERS, HOSTS, SERVICES, Svc
+from ecsguard.sample.estate_spec import CLUSTERS, ENCRYPTED_ROOT, HOSTS, SERVICES, Svc
 
 
 def resolve(estate: Estate, value: Any) -> Any:
@@ -102,6 +102,12 @@ def build_hosts(estate: Estate) -> None:
             SubnetId=ids[f"subnet:{subnet}"],
             SecurityGroupIds=[ids[f"sg:{sg}"]],
             IamInstanceProfile={"Name": "ecsInstanceProfile"},
+            BlockDeviceMappings=[
+                {
+                    "DeviceName": "/dev/sda1",
+                    "Ebs": {"VolumeSize": 30, "Encrypted": ENCRYPTED_ROOT[cluster]},
+                }
+            ],
             MetadataOptions={
                 "HttpTokens": "required" if imdsv2 else "optional",
                 "HttpPutResponseHopLimit": 1 if imdsv2 else 2,

@@ -287,6 +287,8 @@ CLUSTERS: dict[str, dict[str, Any]] = {
         "tags": [{"key": "team", "value": "platform"}],
     },
 }
+# cluster -> root EBS volume encrypted (the storefront host was launched before the policy)
+ENCRYPTED_ROOT = {"payments": True, "storefront": False, "platform": True}
 # cluster -> (host name, subnet, security group, IMDSv2 required)
 HOSTS = {
     "payments": ("payments-host-1", "cde-a", "payments-hosts", True),
