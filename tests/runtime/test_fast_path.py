@@ -13,6 +13,7 @@ import pytest
 from ecsguard.runtime import compiler, field_helpers, load_engine, program
 from ecsguard.runtime.aggregate import Aggregator
 from ecsguard.runtime.alerts import Alert
+from ecsguard.runtime.examples import example_sequences
 from ecsguard.runtime.state import RuntimeState
 from ecsguard.sample.runtime.generate import stream
 
@@ -334,3 +335,39 @@ def test_hinted_writes_run_rules_on_the_same_event_as_before(parent: Any) -> Non
         slow.stats.events,
         slow.stats.type_errors,
     )
+
+
+def test_every_gate_lets_through_every_event_its_rules_match() -> None:
+    """A gate is a necessary condition: whenever a rule's function holds, the rule is among the
+    gate's candidates (on the sample stream, every shipped example, and hostile variants)."""
+    engine = load_engine(window_ms=0)
+    sequences = [[ev for ev, _ in stream(3000, 40, seed=23)]]
+    for rule in engine.rules:
+        sequences += list(example_sequences(list(rule.rule.fires) + list(rule.rule.quiet)))
+    sequences.append(_mutated(sequences[0][:1500], seed=29))
+    matched_rules: set[str] = set()
+    for seq in sequences:
+        engine.reset()
+        for ev in seq:
+            cls = ev.get("class_uid")
+            prog = engine.program.classes.get(cls) if isinstance(cls, int) else None
+            if prog is None:
+                continue
+            try:
+                if cls == 1007 or (cls == 1001 and ev.get("activity_id") in (1, 3, 5, 6)):
+                    engine.state.observe(ev, cls)
+                cands = set(prog.gate(ev))
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError):
+                continue  # the engine then runs every rule of the class
+            for rule in prog.rules:
+                fn = rule.fns.get(cls)
+                if fn is None:
+                    continue
+                try:
+                    hit = fn(ev)
+                except (TypeError, AttributeError, ValueError, KeyError, IndexError):
+                    continue
+                if hit:
+                    matched_rules.add(rule.rule.id)
+                    assert rule.index in cands, (rule.rule.id, ev)
+    assert len(matched_rules) >= len(engine.rules) - 2
