@@ -101,7 +101,8 @@ def test_volumes_detectors_and_web_acls_are_collected_and_judged(
     volumes = region["ec2"]["volumes"]
     attached = {a["InstanceId"]: v for v in volumes for a in v["Attachments"]}
     assert attached[ids["i:sealed"]]["Encrypted"] is True
-    assert attached[ids["i:platform"]]["Encrypted"] is False
+    assert attached[ids["i:storefront"]]["Encrypted"] is False  # estate_spec.ENCRYPTED_ROOT
+    assert attached[ids["i:platform"]]["Encrypted"] is True
     assert {"VolumeId", "Size", "VolumeType", "Attachments"} <= set(attached[ids["i:sealed"]])
     assert region["ec2"]["ebsEncryptionByDefault"] == [{"EbsEncryptionByDefault": False}]
     (detector,) = region["guardduty"]["detectors"]
@@ -119,9 +120,11 @@ def test_volumes_detectors_and_web_acls_are_collected_and_judged(
     assert balancers["bare-alb"]["WebACL"] is None
     verdicts = _judge(run)
     assert verdicts[EBS][ids["i:sealed"]] == "pass"
-    assert {verdicts[EBS][ids[f"i:{c}"]] for c in ("payments", "storefront", "platform")} == {
-        "fail"
-    }  # moto's run_instances root volumes are unencrypted
+    assert {c: verdicts[EBS][ids[f"i:{c}"]] for c in ("payments", "storefront", "platform")} == {
+        "payments": "pass",
+        "storefront": "fail",
+        "platform": "pass",
+    }  # the estate's root volumes as estate_spec.ENCRYPTED_ROOT asks
     assert verdicts[GD] == {
         detector["DetectorId"]: "pass",
         f"{ACCOUNT} us-west-2 (no GuardDuty detector)": "fail",
