@@ -21,9 +21,11 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ecsguard.errors import EcsguardError
+from ecsguard.report.text import one_line
 
 SAMPLE = resources.files("ecsguard.sample")
 GENERATIONS = [
@@ -269,6 +271,12 @@ def _store_alerts(path: Path, db: str) -> None:
         store.close()
 
 
+def _plain(value: Any) -> str:
+    """Input text (names, command lines) shown as written: no rich markup, no control codes
+    (a process named ``[kworker/u8:2]`` must not vanish as a style tag)."""
+    return escape(one_line(str(value)))
+
+
 def _summary(console: Console, out: Path) -> None:
     findings = orjson.loads((out / "findings.json").read_bytes())
     scope = orjson.loads((out / "scope.json").read_bytes())
@@ -293,21 +301,24 @@ def _summary(console: Console, out: Path) -> None:
         table.add_column(column)
     for r in top:
         table.add_row(
-            r["severity"],
-            r["check_id"],
-            r["resource"].get("name") or r["resource"]["id"],
-            r.get("scope") or "",
+            _plain(r["severity"]),
+            _plain(r["check_id"]),
+            _plain(r["resource"].get("name") or r["resource"]["id"]),
+            _plain(r.get("scope") or ""),
         )
     console.print(table)
     console.rule("PCI scope")
     cats = Counter(c["category"] for c in scope["components"])
     console.print(", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
     for event in scope.get("events", [])[:8]:
-        console.print(f"  [yellow]{event['type']}[/] {event.get('text', '')}")
+        console.print(f"  [yellow]{_plain(event['type'])}[/] {_plain(event.get('text', ''))}")
     console.rule("Runtime alerts")
     for alert in alerts[:10]:
         res = alert.get("resource") or {}
+        command = str((alert.get("process") or {}).get("cmdline", ""))[:80]
+        where = f"{res.get('cluster', '')}/{res.get('container', '')}"
         console.print(
-            f"  [red]{alert['severity']}[/] {alert['finding_type']} — {res.get('cluster', '')}/{res.get('container', '')}: {(alert.get('process') or {}).get('cmdline', '')[:80]}"
+            f"  [red]{_plain(alert['severity'])}[/] {_plain(alert['finding_type'])} — "
+            f"{_plain(where)}: {_plain(command)}"
         )
     console.print(f"  {len(alerts)} alerts in total")
