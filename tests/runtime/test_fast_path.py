@@ -304,6 +304,9 @@ def test_write_hint_only_picks_the_decoder() -> None:
     line = head + '"activity_id":1,"activity_id":2,"file":{"path":"/tmp/x"}}'
     engine.process_line(line.encode())
     assert engine.state.written == {} and engine.stats.events == 1
+    # shorter than the hint's offset: no hint, still processed (a write, so recorded)
+    engine.process_line(b'{"class_uid":1001,"activity_id":1,"file":{"path":"/tmp/y"}}')
+    assert engine.state.written == {("", "/tmp/y"): ""} and engine.stats.events == 2
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ _WRITES = frozenset({1, 3, 5, 6})
 _ACT_AT = len(
     b'{"class_uid":1001,"class_name":"File System Activity","category_uid":1,"activity_id":'
 )
-_WRITE_HINT = frozenset(b"%d," % act for act in _WRITES)
+_WRITE_HINT = frozenset(ord(str(act)) for act in _WRITES)  # single digits
 _SEVERITY_UP = {
     "info": "low",
     "low": "medium",
@@ -222,7 +222,14 @@ class Engine:
         if route is None:
             return self._process_line(line, None)
         cls, first, full, gate, detectors, files = route
-        if first is None or (files and line[_ACT_AT : _ACT_AT + 2] in _WRITE_HINT):
+        if files:
+            try:  # the activity's digit and the comma after it (agent layout)
+                hinted = line[_ACT_AT + 1] == 44 and line[_ACT_AT] in _WRITE_HINT
+            except IndexError:
+                hinted = False
+        else:
+            hinted = False
+        if first is None or hinted:
             # Launches always feed the process tree, writes the drift state: one decode.
             try:
                 e = full(line)

@@ -64,8 +64,11 @@ class RuntimeState:
 
     def observe_launch(self, e: dict[str, Any]) -> None:
         """Record a launch (Process Activity): the process, its parent and grandparent."""
-        # ``_put_proc`` inlined (one launch event, three entries): same order, same evictions.
-        scope = _scope_key(e)
+        # ``_put_proc`` and ``_scope_key`` inlined: same order, same evictions, same keys.
+        c = e.get("container")
+        scope = c.get("uid") if isinstance(c, dict) else None
+        if not isinstance(scope, str):
+            scope = _scope_key(e)
         proc = e.get("process") or _E
         actor = (e.get("actor") or _E).get("process") or proc.get("parent_process") or _E
         grand = actor.get("parent_process") or _E
