@@ -60,9 +60,18 @@ def tag_map(values: Item) -> Any:
     return tags if isinstance(tags, Unknown) else dict(tags or {})
 
 
+_CAMEL: dict[str, str] = {}
+
+
 def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+    """``snake_case`` as ``camelCase`` (attribute names repeat: remembered, up to a bound)."""
+    found = _CAMEL.get(name)
+    if found is None:
+        head, *rest = name.split("_")
+        found = head + "".join(part[:1].upper() + part[1:] for part in rest)
+        if len(_CAMEL) < 4096:
+            _CAMEL[name] = found
+    return found
 
 
 def camel_block(
