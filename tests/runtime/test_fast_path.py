@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from collections import Counter
 from typing import Any
 
@@ -374,3 +375,12 @@ def test_every_gate_lets_through_every_event_its_rules_match() -> None:
                     matched_rules.add(rule.rule.id)
                     assert rule.index in cands, (rule.rule.id, ev)
     assert len(matched_rules) >= len(engine.rules) - 2
+
+
+def test_partial_events_use_interned_keys() -> None:
+    """Generated code looks keys up by literal; interned keys match them by identity."""
+    engine = load_engine()
+    line = orjson.dumps(next(ev for ev, _ in stream(50, 0, seed=1) if ev["class_uid"] == 1001))
+    event = engine._by_prefix[line[:18]].first(line)  # type: ignore[misc]
+    keys = [k for k in event] + [k for v in event.values() if isinstance(v, dict) for k in v]
+    assert keys and all(k is sys.intern(k) for k in keys)

@@ -9,6 +9,7 @@ in a user field), ``slim_decoder`` returns None and the engine parses every line
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypedDict
 
@@ -119,7 +120,9 @@ def _tree(paths: Iterable[Path]) -> dict[str, Any]:
 def _typed_dict(name: str, tree: dict[str, Any]) -> Any:
     fields: dict[str, Any] = {}
     for key, sub in tree.items():
-        fields[key] = Any if sub is True else _typed_dict(f"{name}_{key}", sub)
+        # interned: decoded events use these very strings as keys, and the generated code's
+        # literal keys are interned, so every lookup matches by identity
+        fields[sys.intern(key)] = Any if sub is True else _typed_dict(f"{name}_{key}", sub)
     return TypedDict(name, fields, total=False)  # type: ignore[operator]
 
 
