@@ -1,11 +1,14 @@
 """Runtime engine throughput on one core: JSON parsing alone vs the full engine, same run.
 
-    python bench/runtime/bench_runtime.py [--events 1000000] [--file PATH]
+    python bench/runtime/bench_runtime.py [--events 1000000] [--file PATH] [--no-memo]
 
 The stream is the sample estate's realistic mix (file opens > connects > DNS > process launches,
 ~30 attacks) generated once and cached. Both passes read the same file line by line; the
 engine pass runs every shipped rule plus threat-intel and DGA checks and aggregation. RSS is
 sampled at 25/50/75/100 % of the stream to show memory stays flat.
+
+``--no-memo`` turns off the engine's per-value memos (which substring literals a field value
+contains), so every event pays for its scans: a stream far less repetitive than the sample's.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import orjson
 import psutil
 
-from ecsguard.runtime import MONITOR_GC_THRESHOLD, load_engine
+from ecsguard.runtime import MONITOR_GC_THRESHOLD, field_helpers, load_engine, program
 from ecsguard.sample.runtime.generate import generate
 
 
@@ -53,7 +56,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, default=None)
+    parser.add_argument("--no-memo", action="store_true", help="remember no field value")
     args = parser.parse_args()
+    if args.no_memo:
+        program._MEMO_LEN = field_helpers.MEMO_LEN = -1  # nothing is ever stored
     path = (
         args.file
         or Path(os.environ.get("TMPDIR", "/tmp")) / f"ecsguard-bench-runtime-{args.events}.jsonl"
@@ -80,6 +86,8 @@ def main() -> None:
     print(f"| full engine (parse + all default rules + intel + aggregation) | {engine_rate:,.0f} |")
     print(f"| ratio engine / parse | {ratio:.2f} |")
     print("RSS MiB at 25/50/75/100 %: " + " / ".join(f"{m:.0f}" for m in mib))
+    if args.no_memo:
+        print("(value memos off)")
 
 
 if __name__ == "__main__":
