@@ -313,7 +313,8 @@ def _summary(console: Console, out: Path) -> None:
     for event in scope.get("events", [])[:8]:
         console.print(f"  [yellow]{_plain(event['type'])}[/] {_plain(event.get('text', ''))}")
     console.rule("Runtime alerts")
-    for alert in alerts[:10]:
+    worst_first = sorted(alerts, key=lambda a: rank.get(str(a.get("severity")), 9))
+    for alert in worst_first[:10]:
         res = alert.get("resource") or {}
         command = str((alert.get("process") or {}).get("cmdline", ""))[:80]
         where = f"{res.get('cluster', '')}/{res.get('container', '')}"
