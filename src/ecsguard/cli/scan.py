@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import click
 
@@ -220,9 +221,9 @@ def _scan(
     result = run_scan(inventory, config, request)
     shown = failing_only(result) if quiet else result
     if fmt == "json":
-        from ecsguard.posture.jsonout import render_json_bytes
+        from ecsguard.posture.jsonout import write_json
 
-        _write(render_json_bytes(shown), output)
+        _stream(lambda handle: write_json(shown, handle), output)
     else:
         _write(render(shown, fmt, frameworks, inventory), output)
     if db:
@@ -237,6 +238,20 @@ def _scan(
 
         send_scan(result, sinks, account_id=inventory.account_id, endpoint_url=endpoint_url)
     return exit_code(result, fail_on or config.posture.fail_on or "info")
+
+
+def _stream(write: Callable[[BinaryIO], None], output: str) -> None:
+    """Let ``write`` fill stdout (``-``) or the ``output`` file."""
+    if output == "-":
+        sys.stdout.flush()
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(output, "wb") as handle:
+            write(handle)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _write(text: str | bytes | bytearray, output: str) -> None:
