@@ -11,7 +11,8 @@ import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from ecsguard.redact import TEXT_PATTERNS, VALUE_PATTERNS, secret_kind, secret_name
+from ecsguard.redact import VALUE_PATTERNS, secret_kind, secret_name
+from ecsguard.redact_filter import could_match
 
 # Values that are never the secret itself: references to a store, files, flags, placeholders.
 _NOT_A_SECRET = re.compile(
@@ -39,7 +40,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 
 def could_hold_secret(text: str) -> bool:
     """Cheap pre-test for free text: False means no redaction pattern applies to it."""
-    return bool(_TOKEN.search(text)) or any(p.search(text) for p in TEXT_PATTERNS)
+    return bool(_TOKEN.search(text)) or could_match(text)
 
 
 _FILE_FLAG = re.compile(r"(?i)(?:file|path|dir|url|arn|name|id|length|ttl|expir)")

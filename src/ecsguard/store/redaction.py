@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import re
 from functools import lru_cache
 from typing import Any
 
-from ecsguard import redact
+from ecsguard import redact, redact_filter
 
 # sha256 of the redact functions and patterns this module mirrors (see ``fingerprint``).
 VALIDATED = "1139a812f2cef8a0dd3bb25444cbaf3a85487af181421e33e1a428379a480233"
@@ -48,37 +47,7 @@ def _validated() -> bool:
 
 FAST = _validated()
 
-# Lookaround groups are dropped for the filter: without them a pattern matches more, never less.
-_LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.|\[[^\]]*\])*\)")
-
-
-def _combined_source(strip_lookaround: bool) -> str:
-    parts = []
-    for pattern in redact.TEXT_PATTERNS:
-        text = pattern.pattern
-        insensitive = text.startswith("(?i)") or bool(pattern.flags & re.IGNORECASE)
-        body = text[4:] if text.startswith("(?i)") else text
-        if strip_lookaround:
-            body = _LOOKAROUND.sub("", body)
-        parts.append(f"(?i:{body})" if insensitive else f"(?:{body})")
-    return "|".join(parts)
-
-
-def _combined() -> Any:
-    """One search for "could any redact pattern touch this string": RE2 when it can, else re."""
-    try:
-        import re2
-
-        return re2.compile(_combined_source(strip_lookaround=True))
-    except Exception:  # RE2 missing or a construct it lacks: fall back to Python's engine
-        pass
-    try:
-        return re.compile(_combined_source(strip_lookaround=False))
-    except re.error:
-        return None  # patterns we cannot combine: every string takes the full path
-
-
-_CANDIDATE = _combined()
+_CANDIDATE = redact_filter.combined()
 
 
 @lru_cache(maxsize=1 << 17)
@@ -86,7 +55,7 @@ def scrub_string(value: str) -> str:
     """``scrub(value)`` for a string."""
     if (
         _CANDIDATE is not None
-        and value.isascii()  # RE2 word boundaries and case folding equal Python's on ASCII text
+        and redact_filter.same_in_re2(value)  # ASCII without the spaces only Python's \s knows
         and not _CANDIDATE.search(value)
         and not redact.high_entropy(value)
     ):
