@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ecsguard import redact
 from ecsguard.posture.secrets import could_hold_secret
-from ecsguard.redact_filter import combined, could_match, same_in_re2
+from ecsguard.redact_filter import combined, could_be_value_secret, could_match, same_in_re2
 from ecsguard.store.redaction import scrub_string
 
 TOKEN = "abcdefghijKLMNOPQRST0123"
@@ -21,7 +21,7 @@ TRICKY = [
     "mysql -uroot -phunter2 db",
     f"token: {TOKEN}",
     "AKIAABCDEFGHIJKLMNOP",
-    "ſecret=abc",  # long s folds to s in Python only
+    "\u017fecret=abc",  # long s folds to s in Python only
 ]
 
 
@@ -50,7 +50,17 @@ def test_vertical_tab_does_not_hide_a_bearer_token_from_the_store() -> None:
 alphabet = st.sampled_from(
     list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
     + list(" \t\n\x0b\x0c\r\x1c\x1f=:/@-_.+'\"")
-    + ["bearer ", "Bearer\x0b", "password=", "--secret ", "AKIA", "://", "mysql -p", "ſ", "é"]
+    + [
+        "bearer ",
+        "Bearer\x0b",
+        "password=",
+        "--secret ",
+        "AKIA",
+        "://",
+        "mysql -p",
+        "\u017f",
+        "\u00e9",
+    ]
 )
 
 
@@ -60,3 +70,16 @@ def test_never_no_where_a_pattern_matches(text: str) -> None:
     if _python_says(text):
         assert could_match(text)
         assert could_hold_secret(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(alphabet, max_size=60).map("".join))
+def test_value_filter_never_no_where_a_value_pattern_matches(text: str) -> None:
+    if any(pattern.search(text) for _, pattern in redact.VALUE_PATTERNS):
+        assert could_be_value_secret(text)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_value_filter_on_tricky_text(text: str) -> None:
+    if any(pattern.search(text) for _, pattern in redact.VALUE_PATTERNS):
+        assert could_be_value_secret(text)

@@ -24,10 +24,12 @@ _LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.|\[[^\]]*\])*\)")
 _SPACE_DIFFERENCE = re.compile("[\x0b\x1c-\x1f]")
 
 
-def combined_source(strip_lookaround: bool) -> str:
-    """Every text pattern of ``ecsguard.redact`` as one alternation."""
+def combined_source(
+    strip_lookaround: bool, patterns: tuple[re.Pattern[str], ...] | None = None
+) -> str:
+    """Every text pattern of ``ecsguard.redact`` (or ``patterns``) as one alternation."""
     parts = []
-    for pattern in redact.TEXT_PATTERNS:
+    for pattern in redact.TEXT_PATTERNS if patterns is None else patterns:
         text = pattern.pattern
         insensitive = text.startswith("(?i)") or bool(pattern.flags & re.IGNORECASE)
         body = text[4:] if text.startswith("(?i)") else text
@@ -37,13 +39,15 @@ def combined_source(strip_lookaround: bool) -> str:
     return "|".join(parts)
 
 
-@lru_cache(maxsize=1)
-def combined() -> Any:
-    """The RE2 form of ``combined_source``, or None when RE2 is missing or refuses it."""
+@lru_cache(maxsize=2)
+def combined(values_only: bool = False) -> Any:
+    """The RE2 form of ``combined_source`` (of the value-shape patterns alone with
+    ``values_only``), or None when RE2 is missing or refuses it."""
+    patterns = tuple(p for _, p in redact.VALUE_PATTERNS) if values_only else None
     try:
         import re2
 
-        return re2.compile(combined_source(strip_lookaround=True))
+        return re2.compile(combined_source(True, patterns))
     except Exception:  # RE2 missing or a construct it lacks: callers test one by one
         return None
 
@@ -59,3 +63,11 @@ def could_match(text: str) -> bool:
     if fast is not None and same_in_re2(text):
         return bool(fast.search(text))
     return any(pattern.search(text) for pattern in redact.TEXT_PATTERNS)
+
+
+def could_be_value_secret(text: str) -> bool:
+    """False only when no value-shape pattern of ``ecsguard.redact`` matches ``text``."""
+    fast = combined(values_only=True)
+    if fast is not None and same_in_re2(text):
+        return bool(fast.search(text))
+    return any(pattern.search(text) for _, pattern in redact.VALUE_PATTERNS)

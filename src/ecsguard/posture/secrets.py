@@ -11,8 +11,8 @@ import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from ecsguard.redact import VALUE_PATTERNS, secret_kind, secret_name
-from ecsguard.redact_filter import could_match
+from ecsguard.redact import secret_kind, secret_name
+from ecsguard.redact_filter import could_be_value_secret, could_match
 
 # Values that are never the secret itself: references to a store, files, flags, placeholders.
 _NOT_A_SECRET = re.compile(
@@ -27,13 +27,6 @@ _CMD_FLAG = re.compile(
 _CMD_ASSIGN = re.compile(
     r"(?i)\b[a-z0-9_]*(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_]*"
     r"\s*=\s*(?P<value>[^\s\"';&|]+)"
-)
-# One pass over a value before the per-kind patterns: most values match none of them.
-_ANY_PATTERN = re.compile(
-    "|".join(
-        f"(?i:{p.pattern[4:]})" if p.pattern.startswith("(?i)") else f"(?:{p.pattern})"
-        for _, p in VALUE_PATTERNS
-    )
 )
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
 
@@ -68,7 +61,7 @@ class SecretJudge:
             return None
         if len(value) < 20 and not ("://" in value and "@" in value):
             return None  # too short for every value pattern but a password in a URL
-        if not _ANY_PATTERN.search(value) and not _TOKEN.fullmatch(value.strip()):
+        if not could_be_value_secret(value) and not _TOKEN.fullmatch(value.strip()):
             return None  # no value pattern and not a candidate for the entropy test
         return secret_kind(value)
 
