@@ -8,6 +8,7 @@ keys; Terraform's ``container_definitions`` as a JSON string and block lists for
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 VERBATIM = {"options", "dockerLabels"}
@@ -144,3 +145,13 @@ def terraform_plan(requests: list[dict[str, Any]]) -> dict[str, Any]:
         ],
         "configuration": {"root_module": {}},
     }
+
+
+def judge_files(*paths: Path, only: tuple[str, ...] = ()) -> dict[tuple[str, str], Any]:
+    """Findings of a scan of ``paths`` (checks ``only``, or all) by (resource id, check id)."""
+    from ecsguard.collect.load import load_inputs
+    from ecsguard.config import Config
+    from ecsguard.posture.run import RunRequest, run_scan
+
+    result = run_scan(load_inputs([str(p) for p in paths]), Config(), RunRequest(only=only))
+    return {(f.resource.id, f.check_id): f for f in result.results}

@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from ecsguard.collect.load import load_inputs
-from ecsguard.config import Config
-from ecsguard.posture.run import RunRequest, run_scan
+from .iac import judge_files
 
 DATA = Path(__file__).parent / "data"
 EBS = "ecs.container_instance.ebs_encrypted"
@@ -58,8 +56,7 @@ TF = [
 
 
 def _judge(*paths: Path) -> dict[tuple[str, str], Any]:
-    result = run_scan(load_inputs([str(p) for p in paths]), Config(), RunRequest(only=ONLY))
-    return {(f.resource.id, f.check_id): f for f in result.results}
+    return judge_files(*paths, only=ONLY)
 
 
 @pytest.fixture(scope="module")

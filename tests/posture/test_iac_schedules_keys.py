@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ecsguard.collect.load import load_inputs
-from ecsguard.config import Config
-from ecsguard.posture.run import RunRequest, run_scan
+
+from .iac import judge_files
 
 DATA = Path(__file__).parent / "data"
 
@@ -68,8 +68,7 @@ def test_targets_keep_the_api_shape(tf: dict[tuple[str, str], Any]) -> None:
 
 
 def _judge(path: Path) -> dict[tuple[str, str], Any]:
-    result = run_scan(load_inputs([str(path)]), Config(), RunRequest())
-    return {(f.resource.id, f.check_id): f for f in result.results}
+    return judge_files(path)
 
 
 @pytest.fixture(scope="module")

@@ -240,7 +240,7 @@ def _scan(
     return exit_code(result, fail_on or config.posture.fail_on or "info")
 
 
-def _stream(write: Callable[[BinaryIO], None], output: str) -> None:
+def _stream(write: Callable[[BinaryIO], object], output: str) -> None:
     """Let ``write`` fill stdout (``-``) or the ``output`` file."""
     if output == "-":
         sys.stdout.flush()
@@ -256,16 +256,7 @@ def _stream(write: Callable[[BinaryIO], None], output: str) -> None:
 
 def _write(text: str | bytes | bytearray, output: str) -> None:
     data = text.encode() if isinstance(text, str) else text
-    if output == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    try:
-        with open(output, "wb") as handle:
-            handle.write(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    _stream(lambda handle: handle.write(data), output)
 
 
 @click.command("checks")
